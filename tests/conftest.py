@@ -1,0 +1,42 @@
+"""Shared fixtures. Tests use the real voices, ffmpeg and library; nothing is mocked
+except a clock or an injected fault."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO / "scripts"
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write a script file (dedented) and return its path."""
+
+    def _write(text: str | bytes, name: str = "script.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One speech cache for the whole run, so each sentence is synthesised once."""
+    shared = os.environ.get("VOICEGUIDE_TEST_CACHE")
+    return Path(shared) if shared else tmp_path_factory.mktemp("speech-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))

@@ -1,0 +1,103 @@
+"""The first commands through typer's CliRunner: list, show, validate, schema, help."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from voiceguide.cli import app
+
+from .conftest import SCRIPTS
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def test_list_json() -> None:
+    result = run("list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["kind"] for r in rows} == {"technique", "routine"}
+    for row in rows:
+        assert set(row) == {"name", "title", "kind", "audience", "areas", "minutes"}
+        lo, hi = row["minutes"]
+        assert 0 < lo <= hi < 240
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["partner-back-massage"]["audience"] == "partner"
+    assert 4 <= by_name["daily-routine"]["minutes"][0] <= by_name["daily-routine"]["minutes"][1] <= 6.5
+
+
+def test_list_table() -> None:
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    assert "childs-pose" in result.stdout and "routine" in result.stdout
+
+
+def test_show_text_and_json() -> None:
+    result = run("show", "childs-pose")
+    assert result.exit_code == 0, result.output
+    assert "hold     30s to 3m  (breathe relax, countdown 10s)" in result.stdout
+    assert "Total: about" in result.stdout
+    data = json.loads(run("show", "childs-pose", "--json").stdout)
+    assert data["name"] == "childs-pose"
+    hold = next(s for s in data["steps"] if s["action"] == "hold")
+    assert hold["seconds"] == [30, 180] and hold["breathe"] == "relax"
+    routine = json.loads(run("show", "daily-routine", "--json").stdout)
+    assert [t["name"] for t in routine["techniques"]] == ["upper-trapezius-release", "childs-pose"]
+
+
+def test_show_by_path_and_unknown_name() -> None:
+    assert run("show", str(SCRIPTS / "childs-pose.yaml")).exit_code == 0
+    result = run("show", "childs-pse")
+    assert result.exit_code == 2
+    assert "no technique or routine named 'childs-pse'; did you mean childs-pose?" in result.stderr
+
+
+def test_validate(write: Callable[..., Path]) -> None:
+    ok = run("validate", str(SCRIPTS))
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.strip().endswith("files valid")
+    bad = write("title: x\nsteps:\n  - sya: hi\n  - hold: 1m to 30s\n", "bad.yaml")
+    result = run("validate", str(bad), str(SCRIPTS / "childs-pose.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{bad}:3:5: unknown key 'sya' in a step; did you mean 'say'?",
+        f"{bad}:4:11: hold: range 1m to 30s is reversed; write the shorter duration first",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_schema_command() -> None:
+    result = run("schema")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["$schema"].startswith("https://json-schema.org/")
+
+
+def _commands() -> list[str]:
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
+
+
+def test_every_command_has_help() -> None:
+    top = run("-h")
+    assert top.exit_code == 0
+    assert len(_commands()) >= 4
+    for name in _commands():
+        result = run(name, "-h")
+        assert result.exit_code == 0, name
+        assert "Usage:" in result.stdout
+        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)  # type: ignore[union-attr]
+        assert command.callback is not None and (command.callback.__doc__ or "").strip(), f"{name} needs a docstring"
+        assert name in top.stdout
+
+
+@pytest.mark.parametrize("flag", ["--version"])
+def test_version(flag: str) -> None:
+    result = run(flag)
+    assert result.exit_code == 0 and result.stdout.startswith("voiceguide ")

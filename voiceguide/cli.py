@@ -1,0 +1,317 @@
+"""The command line. The only module that touches argv, the terminal and exit codes.
+
+Exit codes: 0 success, 1 failure of the environment or a run, 2 bad input, 130 Ctrl-C.
+They are mapped in one place, ``guarded``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from voiceguide import __version__
+from voiceguide.errors import ScriptError, VoiceguideError
+
+app = typer.Typer(
+    name="voiceguide",
+    help="Turn self-care technique scripts into calm, voice-guided audio sessions.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def guarded(func: F) -> F:
+    """Run a command, turning every error a user can cause into a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except ScriptError as exc:
+            for problem in exc.problems:
+                _err(str(problem))
+            raise typer.Exit(exc.exit_code) from None
+        except VoiceguideError as exc:
+            _err(f"voiceguide: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err("voiceguide: interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as exc:  # a bug: say so plainly, with the details behind --debug
+            if _state["debug"]:
+                traceback.print_exc()
+            _err(f"voiceguide: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"voiceguide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Turn self-care technique scripts into calm, voice-guided audio sessions.
+
+    Start with `voiceguide list`, then `voiceguide play childs-pose`.
+    """
+    _state["debug"] = debug
+
+
+# -- library -------------------------------------------------------------------------------
+
+
+@app.command("list")
+@guarded
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the techniques and routines in the built-in library."""
+    from voiceguide import describe, library
+
+    rows = [describe.summary(library.load(str(entry.path))) for entry in library.entries()]
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("name", "kind", "minutes", "for", "title"):
+        table.add_column(column)
+    for row in rows:
+        lo, hi = row["minutes"]
+        span = f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+        table.add_row(row["name"], row["kind"], span, row["audience"], row["title"])
+    Console(soft_wrap=True).print(table)
+
+
+@app.command()
+@guarded
+def show(
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show a session's plan: every step with its timing or range, and the total."""
+    from voiceguide import describe, library
+
+    session = library.load(target)
+    if as_json:
+        print(json.dumps(describe.detail(session), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(describe.lines(session)))
+
+
+@app.command()
+@guarded
+def validate(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Script files or folders of them.")],
+) -> None:
+    """Check scripts and routines; print every problem as path:line:col: message."""
+    from voiceguide import library
+    from voiceguide.loader import load_session
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in library.SUFFIXES)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ScriptError.at(path, 1, 1, "no such file or folder")
+    problems: set[Any] = set()
+    for file in files:
+        try:
+            load_session(file, library.Resolver())
+        except ScriptError as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise ScriptError(sorted(problems))
+    print(f"{len(files)} file{'s' if len(files) != 1 else ''} valid")
+
+
+@app.command()
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the script format, for an editor's YAML language server."""
+    from voiceguide.schema import schema as build
+
+    print(json.dumps(build(), indent=2))
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+VoiceOpt = Annotated[
+    str | None,
+    typer.Option("--voice", help="natural (Piper, the default), system, or system:ID; see `voiceguide voices`."),
+]
+PaceOpt = Annotated[str, typer.Option("--pace", help="Speaking pace: slow, normal (calm, the default) or fast.")]
+MusicOpt = Annotated[
+    str | None,
+    typer.Option("--music", help="warm, waves, bowls, none, or a music file (mp3, ogg, flac, wav)."),
+]
+LengthOpt = Annotated[
+    str | None, typer.Option("--length", help="Fit the session to this length (e.g. 10m) within its ranges.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the generated music; same seed, same sound.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
+
+
+def _options(voice: str | None, pace: str, music: str | None, length: str | None, seed: int) -> Any:
+    from voiceguide.errors import UsageError
+    from voiceguide.render import RenderOptions
+    from voiceguide.units import parse_duration
+
+    seconds = None
+    if length is not None:
+        try:
+            seconds = parse_duration(length)
+        except ValueError as exc:
+            raise UsageError(f"--length: {exc}") from None
+    return RenderOptions(voice=voice, pace=pace, music=music, length=seconds, seed=seed)
+
+
+class _Bar:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> _Bar:
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.progress:
+            return
+        if stage not in self.tasks:
+            words = {"speech": "speaking", "mix": "mixing"}
+            self.tasks[stage] = self.progress.add_task(f"{self.label}: {words.get(stage, stage)}", total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+@app.command()
+@guarded
+def render(
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The audio file to write: .wav or .mp3.")],
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    cues: Annotated[Path | None, typer.Option("--cues", help="Also write the cue sheet (JSON) here.")] = None,
+    stems: Annotated[
+        Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Render one session to a WAV or MP3 file."""
+    from voiceguide import atomic, library
+    from voiceguide.cuesheet import cue_sheet
+    from voiceguide.errors import UsageError
+    from voiceguide.render import prepare, render_file
+
+    if output.suffix.lower() not in (".wav", ".mp3"):
+        raise UsageError(f"{output}: the output must end in .wav or .mp3")
+    targets = (
+        [output]
+        + ([cues] if cues else [])
+        + ([stems / f"{n}.wav" for n in ("voice", "music", "cues")] if stems else [])
+    )
+    atomic.check_free(targets, force)
+    session = library.load(target)
+    options = _options(voice, pace, music, length, seed)
+    with _Bar(session.name) as bar:
+        prepared = prepare(session, options, progress=bar)
+        render_file(prepared, output, stems, progress=bar)
+    if cues:
+        atomic.write_bytes(cues, (json.dumps(cue_sheet(prepared.timeline), indent=1) + "\n").encode())
+    from voiceguide.units import format_clock
+
+    print(f"{output}  {format_clock(prepared.timeline.duration)}  {len(prepared.timeline.sections)} sections")
+
+
+@app.command()
+@guarded
+def voices(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="List every system voice, not only English ones.")] = False,
+) -> None:
+    """List the voices you can pass to --voice."""
+    from voiceguide.voices import natural_available
+    from voiceguide.voices.system import list_voices
+
+    rows: list[dict[str, Any]] = []
+    if natural_available():
+        rows.append({"voice": "natural", "engine": "piper", "name": "joe (en_US, medium)", "default": True})
+    try:
+        system = list_voices()
+    except VoiceguideError as exc:
+        system = []
+        _err(f"voiceguide: system voices unavailable: {exc}")
+    for entry in system:
+        ident = str(entry.get("id", ""))
+        langs = [str(x) for x in entry.get("languages", [])]
+        if not every and not (ident.split("/")[-1].startswith("en") or any(x.startswith("en") for x in langs)):
+            continue
+        rows.append({"voice": f"system:{ident}", "engine": "pyttsx3", "name": entry.get("name", ""), "default": False})
+    if rows and not rows[0]["default"]:
+        rows[0]["default"] = True
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        print(f"{mark} {row['voice']:<34} {row['name']}")
+
+
+def main() -> None:
+    app(prog_name="voiceguide")

@@ -1,0 +1,169 @@
+"""Readable and machine-readable descriptions of sessions, for ``list`` and ``show``.
+
+Lengths here are estimates: speech time is guessed from word counts at the calm pace,
+because listing the library must not wait for a voice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voiceguide.fit import estimated_lengths, length_range
+from voiceguide.pace import DEFAULT_PACE
+from voiceguide.plan import leaves
+from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Session, Sides, Step
+from voiceguide.units import format_duration, format_span
+
+
+def minutes(session: Session) -> tuple[float, float]:
+    lo, hi = length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE)
+    return round(lo / 60, 1), round(hi / 60, 1)
+
+
+def summary(session: Session) -> dict[str, Any]:
+    """One row of ``voiceguide list --json``."""
+    lo, hi = minutes(session)
+    return {
+        "name": session.name,
+        "title": session.title,
+        "kind": session.kind,
+        "audience": session.audience,
+        "areas": list(session.areas),
+        "minutes": [lo, hi],
+    }
+
+
+def step_tree(step: Step) -> dict[str, Any]:
+    """A step as plain data, with its timing or range written out."""
+    if isinstance(step, Say):
+        return {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
+    if isinstance(step, Pause):
+        return {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
+    if isinstance(step, Hold):
+        out: dict[str, Any] = {
+            "action": "hold",
+            "seconds": [step.seconds.lo, step.seconds.hi],
+            "timing": format_span(step.seconds),
+        }
+        if step.breathe:
+            out["breathe"] = step.breathe.name
+        if step.countdown:
+            out["countdown"] = step.countdown
+        if step.pace:
+            out["pace"] = step.pace
+        return out
+    if isinstance(step, Breathe):
+        cycles = [int(step.cycles.lo), int(step.cycles.hi)]
+        seconds = [c * step.pattern.cycle for c in cycles]
+        return {
+            "action": "breathe",
+            "pattern": step.pattern.name,
+            "cycles": cycles,
+            "seconds": seconds,
+            "timing": _count_text(cycles, "breath") + f" ({format_span_from(seconds)})",
+        }
+    if isinstance(step, Repeat):
+        times = [int(step.times.lo), int(step.times.hi)]
+        return {
+            "action": "repeat",
+            "times": times,
+            "timing": _count_text(times, "time"),
+            "steps": [step_tree(s) for s in step.steps],
+        }
+    if isinstance(step, Sides):
+        return {"action": "sides", "sides": list(step.sides), "steps": [step_tree(s) for s in step.steps]}
+    if isinstance(step, Chime):
+        return {"action": "chime", "kind": step.kind}
+    assert isinstance(step, Section)
+    return {"action": "section", "title": step.title}
+
+
+def format_span_from(seconds: list[float]) -> str:
+    lo, hi = seconds
+    return format_duration(lo) if lo == hi else f"{format_duration(lo)} to {format_duration(hi)}"
+
+
+def _count_text(counts: list[int], noun: str) -> str:
+    lo, hi = counts
+    if lo == hi:
+        return f"{lo} {noun}{'s' if lo != 1 else ''}"
+    return f"{lo} to {hi} {noun}s"
+
+
+def detail(session: Session) -> dict[str, Any]:
+    """``voiceguide show --json``: the summary plus every technique's steps."""
+    out = summary(session)
+    out["summary"] = session.summary
+    out["equipment"] = list(session.equipment)
+    if isinstance(session, Routine):
+        techniques = []
+        for script, length in leaves(session):
+            entry = _technique(script)
+            if length is not None:
+                entry["length"] = length
+            techniques.append(entry)
+        out["techniques"] = techniques
+    else:
+        out.update(_technique(session))
+    return out
+
+
+def _technique(script: Script) -> dict[str, Any]:
+    return {
+        "name": script.name,
+        "title": script.title,
+        "safety": script.safety,
+        "steps": [step_tree(s) for s in script.steps],
+    }
+
+
+def lines(session: Session) -> list[str]:
+    """``voiceguide show``: the plan as indented text a person can read."""
+    data = detail(session)
+    lo, hi = data["minutes"]
+    out = [f"{data['title']}  ({data['kind']}, for {'a partner' if data['audience'] == 'partner' else 'yourself'})"]
+    if data["summary"]:
+        out.append(data["summary"])
+    if data["equipment"]:
+        out.append("You need: " + ", ".join(data["equipment"]))
+    out.append("")
+    techniques = data.get("techniques") or [data]
+    for tech in techniques:
+        if "techniques" in data:
+            suffix = f"  (fitted to {format_duration(tech['length'])})" if "length" in tech else ""
+            out.append(f"== {tech['title']}{suffix}")
+        if tech.get("safety"):
+            out.append(f"  safety: {tech['safety']}")
+        for step in tech["steps"]:
+            out.extend(_step_lines(step, 1))
+        out.append("")
+    total = f"about {lo:g} minutes" if lo == hi else f"about {lo:g} to {hi:g} minutes"
+    out.append(f"Total: {total} (speech time estimated)")
+    return out
+
+
+def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
+    pad = "  " * depth
+    action = step["action"]
+    if action == "say":
+        text = step["text"] if isinstance(step["text"], str) else " / ".join(step["text"])
+        return [f"{pad}say      {text}"]
+    if action == "section":
+        return [f"{pad}-- {step['title']}"]
+    if action == "chime":
+        return [f"{pad}chime"]
+    if action in ("pause", "hold"):
+        extras = [
+            f"{k} {step[k] if k == 'breathe' else format_duration(step[k])}"
+            for k in ("breathe", "countdown", "pace")
+            if k in step
+        ]
+        more = f"  ({', '.join(extras)})" if extras else ""
+        return [f"{pad}{action:<8} {step['timing']}{more}"]
+    if action == "breathe":
+        return [f"{pad}breathe  {step['pattern']}, {step['timing']}"]
+    header = f"{pad}repeat   {step['timing']}:" if action == "repeat" else f"{pad}sides    {', '.join(step['sides'])}:"
+    out = [header]
+    for child in step["steps"]:
+        out.extend(_step_lines(child, depth + 1))
+    return out

@@ -1,0 +1,106 @@
+"""Settle a session's ranges: the middle of each range, or values that fit a requested length.
+
+Speech time is fixed (it is what the voice takes); only holds, pauses, repeats and breathing
+cycles move. One pair of fractions (counts, seconds) applies to every technique that has no
+length of its own, so all ranges stretch in proportion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voiceguide.errors import UsageError
+from voiceguide.pace import Pace
+from voiceguide.plan import MIDDLE, Choice, Chooser, Plan, build, leaves, technique_items
+from voiceguide.script import Script, Session
+from voiceguide.text import estimate_seconds
+from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
+from voiceguide.units import format_duration
+
+TOLERANCE = 1.0  # seconds: a fitted session lands this close to the request
+_COUNT_STEPS = 32
+
+
+def plan_length(plan: Plan, sentence_length: SentenceLength, pace: Pace) -> float:
+    """Seconds the plan lasts once laid out."""
+    for part in layout(plan, sentence_length, pace):
+        if isinstance(part, End):
+            return part.length / SAMPLE_RATE
+    raise AssertionError("layout ends with End")  # pragma: no cover
+
+
+def estimated_lengths(pace: Pace) -> SentenceLength:
+    """Sentence lengths guessed from word counts, for listings made before any speech exists."""
+    return lambda sentence: int(round(estimate_seconds(sentence, pace.speed) * SAMPLE_RATE))
+
+
+def settle(session: Session, sentence_length: SentenceLength, pace: Pace, length: float | None = None) -> Chooser:
+    """The choice for each technique: fitted to its routine-given length, to ``length`` overall,
+    or the middle of each range."""
+    fixed: dict[int, Choice] = {}
+    for index, (script, own) in enumerate(leaves(session)):
+        if own is not None:
+            # A routine's author cannot know every voice's speed: a length outside what this
+            # voice can do is moved to the nearest it can.
+            def part(c: Choice, s: Script = script) -> float:
+                return _part_length(s, c, sentence_length, pace)
+
+            shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
+            fixed[index] = _solve(part, min(max(own, shortest), longest), script.name)
+    if length is None:
+        return lambda i, _s: fixed.get(i, MIDDLE)
+
+    def total(choice: Choice) -> float:
+        return plan_length(build(session, lambda i, _s: fixed.get(i, choice)), sentence_length, pace)
+
+    chosen = _solve(total, length, session.name)
+    return lambda i, _s: fixed.get(i, chosen)
+
+
+def length_range(session: Session, sentence_length: SentenceLength, pace: Pace) -> tuple[float, float]:
+    """The shortest and longest the session can be, in seconds."""
+    chooser = settle(session, sentence_length, pace)
+    fixed = {i for i, (_s, own) in enumerate(leaves(session)) if own is not None}
+
+    def at(choice: Choice) -> float:
+        plan = build(session, lambda i, s: chooser(i, s) if i in fixed else choice)
+        return plan_length(plan, sentence_length, pace)
+
+    return at(Choice(0.0, 0.0)), at(Choice(1.0, 1.0))
+
+
+def _part_length(script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace) -> float:
+    """Seconds a technique takes inside a routine, from its title to its last step."""
+    items = tuple(technique_items(script, choice, routine=True, first=False))
+    plan = Plan(script.name, script.title, script.audience, None, items)
+    return plan_length(plan, sentence_length, pace) - LEAD_IN - TAIL
+
+
+def _solve(total: Callable[[Choice], float], target: float, name: str) -> Choice:
+    shortest, longest = total(Choice(0.0, 0.0)), total(Choice(1.0, 1.0))
+    if not shortest - TOLERANCE <= target <= longest + TOLERANCE:
+        raise UsageError(
+            f"{name} cannot last {format_duration(target)}: with this voice and pace it lasts "
+            f"between {format_duration(shortest)} and {format_duration(longest)}"
+        )
+    best: tuple[tuple[bool, float, float], Choice] | None = None
+    seen: set[tuple[float, float]] = set()
+    for step in range(_COUNT_STEPS + 1):
+        counts = step / _COUNT_STEPS
+        low, high = total(Choice(counts, 0.0)), total(Choice(counts, 1.0))
+        if (low, high) in seen:
+            continue
+        seen.add((low, high))
+        seconds = min(1.0, max(0.0, (target - low) / (high - low))) if high > low else 0.5
+        choice = Choice(counts, seconds)
+        error = abs(total(choice) - target)
+        score = (error > TOLERANCE / 2, abs(counts - seconds), error)
+        if best is None or score < best[0]:
+            best = (score, choice)
+    assert best is not None
+    if best[0][2] > TOLERANCE:
+        raise UsageError(
+            f"{name} cannot land within a second of {format_duration(target)}: its repeats "
+            "change its length in steps; try a slightly different length"
+        )
+    return best[1]

@@ -1,0 +1,37 @@
+"""Every level in a session, in one place (loudness in LUFS, peaks in dBFS or dBTP).
+
+The mix is not normalised after the fact: each part is made at a known level, so the same
+session always comes out the same, block by block, whether rendered, exported or played
+from any point. The levels were calibrated by measuring whole library sessions (see
+BENCHMARKS.md) to land at -16 LUFS integrated; tests check every library session.
+
+Peaks: the voice clips are limited one by one to ``VOICE_CEILING``, and the ducked music
+and the cues stay far below, so the sum seldom comes near ``MIX_CEILING``; where it does,
+the mixer's local guard turns it down (mixer.guard).
+"""
+
+from __future__ import annotations
+
+TARGET_LUFS = -16.0
+TRUE_PEAK_LIMIT = -1.0  # dBTP, measured on the encoded file
+
+VOICE_LOUDNESS = -15.0  # each spoken clip, as heard on both channels
+VOICE_CEILING = -3.0  # dBTP, each spoken clip after limiting
+MIX_CEILING = -2.0  # dBTP, the mix before encoding; MP3 encoding may add up to about 0.5 dB
+
+MUSIC_LOUDNESS = VOICE_LOUDNESS - 22.0  # music between instructions
+DUCK_DB = 10.0  # music goes this much further down while the voice speaks
+DUCK_ATTACK = 0.35  # seconds the music takes to go down, ending as the voice starts
+DUCK_RELEASE = 0.8  # seconds it takes to come back after the voice stops
+DUCK_BRIDGE = 2.0  # gaps between sentences shorter than this stay ducked (no pumping)
+MUSIC_FADE_IN = 4.0
+MUSIC_FADE_OUT = 5.0
+
+CHIME_PEAK = -18.0  # dBFS, the soft bell
+TICK_PEAK = -30.0  # dBFS, the pacer tick
+BREATH_PEAK = -28.0  # dBFS, the breathing swells
+MARK_PEAK = -26.0  # dBFS, the player's pause and resume sounds
+
+
+def gain(db: float) -> float:
+    return float(10 ** (db / 20))

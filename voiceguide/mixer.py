@@ -1,0 +1,188 @@
+"""The mixer: any stretch of a session, as float32 stereo blocks, computed on demand.
+
+A block depends only on the timeline, the clips and the music, never on blocks before it:
+render, export and the player all call ``Mixer.mix(start, count)`` and get the same
+samples for the same stretch, whether they start from the beginning or skip around.
+
+Inside a block: the music is ducked under speech (smooth ramps, bridged between close
+sentences so it does not pump, untouched in silence), faded in at the start and out at the
+end; the voice and the cues sit on both channels. A local true-peak guard (rarely needed,
+see ``levels``) keeps the sum below ``levels.MIX_CEILING``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide import levels
+from voiceguide.loudness import guard_gain
+from voiceguide.sounds import cues
+from voiceguide.sounds.music import Music
+from voiceguide.timeline import SAMPLE_RATE, SOUNDING, Event
+
+BLOCK = 8192
+GUARD_CONTEXT = 512  # samples each side: the guard's gain at a sample depends on nothing further away
+
+
+class EventIndex:
+    """Sounding events ordered by start, for finding what overlaps a block. It can grow
+    while the player is already playing the start."""
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self.sounding: list[Event] = []
+        self.starts: list[int] = []
+        self.longest = 0
+        self.speech: list[Event] = []
+        self.speech_starts: list[int] = []
+        for event in events:
+            self.add(event)
+
+    def add(self, event: Event) -> None:
+        if event.kind not in SOUNDING:
+            return
+        self.sounding.append(event)
+        self.starts.append(event.start)
+        self.longest = max(self.longest, event.length)
+        if event.kind == "speech":
+            self.speech.append(event)
+            self.speech_starts.append(event.start)
+
+    def overlapping(self, start: int, end: int) -> list[Event]:
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, end)
+        return [e for e in self.sounding[lo:hi] if e.end > start]
+
+    def speech_between(self, start: int, end: int) -> list[Event]:
+        lo = bisect.bisect_left(self.speech_starts, start - self.longest)
+        hi = bisect.bisect_left(self.speech_starts, end)
+        return [e for e in self.speech[lo:hi] if e.end > start]
+
+
+@dataclass(frozen=True)
+class Stems:
+    """One block's parts as they sit in the final mix: each (count, 2) float32."""
+
+    voice: np.ndarray
+    music: np.ndarray
+    cues: np.ndarray
+
+    def mix(self) -> np.ndarray:
+        return self.voice + self.music + self.cues
+
+
+def _raised(n: int, rising: bool) -> np.ndarray:
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=False))
+    return ramp if rising else ramp[::-1]
+
+
+class Mixer:
+    def __init__(
+        self,
+        index: EventIndex,
+        clip: Callable[[str], np.ndarray],
+        music: Music,
+        length: Callable[[], int | None],
+        sample_rate: int = SAMPLE_RATE,
+    ) -> None:
+        self.index = index
+        self.clip = clip
+        self.music = music
+        self.length = length  # the session's length once known (the player learns it late)
+        self.sr = sample_rate
+        self.duck_floor = levels.gain(-levels.DUCK_DB)
+        self.attack = int(levels.DUCK_ATTACK * sample_rate)
+        self.release = int(levels.DUCK_RELEASE * sample_rate)
+        self.bridge = int(levels.DUCK_BRIDGE * sample_rate)
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def duck(self, start: int, count: int) -> np.ndarray:
+        """Music gain over the block: 1 in silence, ``duck_floor`` under speech."""
+        reach = self.release + self.bridge
+        spans: list[list[int]] = []
+        for event in self.index.speech_between(start - reach, start + count + self.attack + self.bridge):
+            if spans and event.start - spans[-1][1] < self.bridge:
+                spans[-1][1] = max(spans[-1][1], event.end)
+            else:
+                spans.append([event.start, event.end])
+        weight = np.zeros(count)
+        for s, e in spans:
+            self._place(weight, start, s - self.attack, _raised(self.attack, True))
+            lo, hi = max(s, start), min(e, start + count)
+            if hi > lo:
+                weight[lo - start : hi - start] = 1.0
+            self._place(weight, start, e, _raised(self.release, False))
+        return (1.0 - (1.0 - self.duck_floor) * weight).astype(np.float32)
+
+    @staticmethod
+    def _place(weight: np.ndarray, start: int, at: int, shape: np.ndarray) -> None:
+        lo, hi = max(at, start), min(at + len(shape), start + len(weight))
+        if hi > lo:
+            region = weight[lo - start : hi - start]
+            np.maximum(region, shape[lo - at : hi - at], out=region)
+
+    def fades(self, start: int, count: int) -> np.ndarray:
+        positions = np.arange(start, start + count)
+        gain = np.ones(count)
+        fade_in = levels.MUSIC_FADE_IN * self.sr
+        early = positions < fade_in
+        if early.any():
+            gain[early] = 0.5 - 0.5 * np.cos(np.pi * positions[early] / fade_in)
+        total = self.length()
+        if total is not None:
+            fade_out = levels.MUSIC_FADE_OUT * self.sr
+            late = positions > total - fade_out
+            if late.any():
+                gain[late] *= 0.5 - 0.5 * np.cos(np.pi * np.clip(total - positions[late], 0, None) / fade_out)
+        return gain.astype(np.float32)
+
+    def stems(self, start: int, count: int) -> Stems:
+        voice = np.zeros(count, np.float32)
+        sounds = np.zeros(count, np.float32)
+        for event in self.index.overlapping(start, start + count):
+            if event.kind == "speech":
+                audio, target = self.clip(event.text), voice
+            else:
+                audio, target = cues.sound(event.kind, event.length), sounds
+            lo, hi = max(event.start, start), min(event.start + len(audio), start + count)
+            if hi > lo:
+                target[lo - start : hi - start] += audio[lo - event.start : hi - event.start]
+        music = self.music.render(start, count)
+        music *= (self.duck(start, count) * self.fades(start, count))[:, None]
+        return Stems(np.repeat(voice[:, None], 2, axis=1), music, np.repeat(sounds[:, None], 2, axis=1))
+
+    # -- the mix -------------------------------------------------------------------------
+
+    def parts(self, start: int, count: int) -> Stems:
+        """The block's stems after the peak guard, so that they add up to ``mix``."""
+        lo = max(0, start - GUARD_CONTEXT)
+        wide = self.stems(lo, start + count + GUARD_CONTEXT - lo)
+        gain = guard_gain_of(wide.mix())
+        cut = slice(start - lo, start - lo + count)
+        if gain is None:
+            return Stems(wide.voice[cut], wide.music[cut], wide.cues[cut])
+        g = gain[cut, None]
+        return Stems(wide.voice[cut] * g, wide.music[cut] * g, wide.cues[cut] * g)
+
+    def mix(self, start: int, count: int) -> np.ndarray:
+        """The finished samples ``[start, start + count)`` as float32 (count, 2)."""
+        return self.parts(start, count).mix()
+
+    def blocks(self, start: int, end: int, size: int = BLOCK) -> Iterable[np.ndarray]:
+        for at in range(start, end, size):
+            yield self.mix(at, min(size, end - at))
+
+
+def guard_gain_of(mixed: np.ndarray) -> np.ndarray | None:
+    """The peak guard's gain over a stretch of mix, or None where it does nothing (almost
+    always: it acts only where the sample peak comes within 1 dB of ``levels.MIX_CEILING``).
+    Its gain at a sample depends only on the mix within ``GUARD_CONTEXT`` samples."""
+    if float(np.abs(mixed).max(initial=0.0)) <= levels.gain(levels.MIX_CEILING - 1.0):
+        return None
+    ceiling = levels.MIX_CEILING
+    gain = np.minimum(guard_gain(mixed[:, 0], ceiling), guard_gain(mixed[:, 1], ceiling))
+    return gain.astype(np.float32)

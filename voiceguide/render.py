@@ -1,0 +1,152 @@
+"""Render: a session from script to finished audio.
+
+``prepare`` runs the stages up to a ready mixer (plan, speech, timeline, music);
+``render_file`` streams the mix block by block into a WAV or MP3, with optional stems.
+Nothing here chooses paths or prints: the caller hands in targets and a progress callback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide import atomic
+from voiceguide.errors import UsageError
+from voiceguide.fit import settle
+from voiceguide.mixer import BLOCK, EventIndex, Mixer
+from voiceguide.pace import get_pace
+from voiceguide.plan import Choice, Plan, build, leaves
+from voiceguide.script import Session
+from voiceguide.sinks import Mp3Sink, Sink, WavSink
+from voiceguide.sounds.music import Music, open_music
+from voiceguide.speech import SpeechStore
+from voiceguide.speech_cache import SpeechCache
+from voiceguide.text import sentences
+from voiceguide.timeline import Timeline
+from voiceguide.timeline import build as lay_out
+from voiceguide.voices import parse_spec
+
+DEFAULT_SEED = 1
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a user can choose. ``voice`` None picks the default voice; ``music`` None the
+    script's own choice (or the default mood); ``length`` None the middle of every range."""
+
+    voice: str | None = None
+    pace: str = "normal"
+    music: str | None = None
+    length: float | None = None
+    seed: int = DEFAULT_SEED
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: Plan
+    timeline: Timeline
+    mixer: Mixer
+    speech: SpeechStore
+
+
+def speech_store(options: RenderOptions, cache: SpeechCache | None = None, jobs: int | None = None) -> SpeechStore:
+    spec = parse_spec(options.voice, get_pace(options.pace))
+    return SpeechStore(spec, cache or SpeechCache(), jobs)
+
+
+def settled_plan(
+    session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
+) -> Plan:
+    """The plan with every range chosen. Fitting a length needs the real speech first."""
+    pace = store.spec.pace
+    if options.length is not None and options.length <= 0:
+        raise UsageError("--length must be above zero")
+    fitting = options.length is not None or any(own is not None for _s, own in leaves(session))
+    if not fitting:
+        return build(session)
+    every = build(session, Choice(1.0, 1.0)).phrases() + build(session, Choice(0.0, 0.0)).phrases()
+    _ensure(store, every, progress)
+    return build(session, settle(session, store.length, pace, options.length))
+
+
+def prepare(
+    session: Session,
+    options: RenderOptions,
+    cache: SpeechCache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    store = speech_store(options, cache, jobs)
+    plan = settled_plan(session, options, store, progress)
+    _ensure(store, plan.phrases(), progress)
+    timeline = lay_out(plan, store.length, store.spec.pace)
+    music = open_music(options.music or plan.music, options.seed)
+    return Prepared(plan, timeline, make_mixer(timeline, store, music), store)
+
+
+def make_mixer(timeline: Timeline, store: SpeechStore, music: Music) -> Mixer:
+    return Mixer(EventIndex(timeline.events), store.clip, music, lambda: timeline.length)
+
+
+def _ensure(store: SpeechStore, phrases: list[str], progress: Progress | None) -> None:
+    units = [s for phrase in phrases for s in sentences(phrase)]
+    total = len(dict.fromkeys(units))
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("speech", done[0], total)
+
+    store.ensure(units, step)
+
+
+def stream(
+    prepared: Prepared, sink: Sink, stems: dict[str, Sink] | None = None, progress: Progress | None = None
+) -> None:
+    """Mix the whole session into ``sink`` (and each stem into its own sink)."""
+    length = prepared.timeline.length
+    mixer = prepared.mixer
+    for at in range(0, length, BLOCK):
+        count = min(BLOCK, length - at)
+        parts = mixer.parts(at, count)
+        sink.write(parts.mix())
+        if stems:
+            stems["voice"].write(parts.voice)
+            stems["music"].write(parts.music)
+            stems["cues"].write(parts.cues)
+        if progress:
+            progress("mix", at + count, length)
+
+
+def render_file(
+    prepared: Prepared, output: Path, stems_dir: Path | None = None, progress: Progress | None = None
+) -> None:
+    """Write the session to ``output`` (.wav or .mp3), and stems into ``stems_dir``, atomically."""
+    targets = {name: stems_dir / f"{name}.wav" for name in ("voice", "music", "cues")} if stems_dir else {}
+    frames = prepared.timeline.length
+    with contextlib.ExitStack() as stack:
+        temp = stack.enter_context(atomic.replacing(output))
+        stem_sinks: dict[str, Sink] = {}
+        for name, target in targets.items():
+            path = stack.enter_context(atomic.replacing(target))
+            handle = stack.enter_context(open(path, "wb"))
+            stem_sinks[name] = WavSink(handle, frames, floating=True)
+        if output.suffix.lower() == ".mp3":
+            sink = Mp3Sink(temp)
+            try:
+                stream(prepared, sink, stem_sinks, progress)
+                sink.close()
+            except BaseException:
+                sink.abort()
+                raise
+        else:
+            with open(temp, "wb") as handle:
+                wav = WavSink(handle, frames)
+                stream(prepared, wav, stem_sinks, progress)
+                wav.close()
+        for sink_ in stem_sinks.values():
+            sink_.close()

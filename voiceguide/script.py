@@ -1,0 +1,160 @@
+"""The technique script model: what the loader produces and the planner consumes.
+
+Everything is frozen. Durations are in seconds; ``Span`` holds a fixed value or a range.
+Each step remembers its ``line`` and ``col`` in the file, for messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.units import BreathPattern, Span
+
+AUDIENCES = ("self", "partner")
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak. Several texts rotate across repeats: first, middle ones, last."""
+
+    texts: tuple[str, ...]
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Music only, for ``seconds``."""
+
+    seconds: Span
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Stay in a position for ``seconds``; optionally guided breathing, a spoken warning
+    ``countdown`` seconds before the end, and a soft tick every ``pace`` seconds."""
+
+    seconds: Span
+    breathe: BreathPattern | None = None
+    countdown: float | None = None
+    pace: float | None = None
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Breathe:
+    """Guided breathing for a number of whole ``cycles`` (a range when given as ``for:``)."""
+
+    pattern: BreathPattern
+    cycles: Span
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Repeat:
+    times: Span
+    steps: tuple[Step, ...]
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Run ``steps`` once per side; ``{side}`` and ``{other_side}`` are filled in."""
+
+    sides: tuple[str, ...]
+    steps: tuple[Step, ...]
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Chime:
+    kind: str = "soft"
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    line: int = 0
+    col: int = 0
+
+
+Step = Say | Pause | Hold | Breathe | Repeat | Sides | Chime | Section
+
+
+@dataclass(frozen=True)
+class Script:
+    """One technique."""
+
+    name: str
+    path: Path
+    title: str
+    steps: tuple[Step, ...]
+    summary: str = ""
+    audience: str = "self"
+    areas: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    safety: str = ""
+    music: str | None = None  # a mood name, or a file path already resolved against the script
+
+    kind = "technique"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One technique (or routine) inside a routine, optionally fitted to ``length`` seconds."""
+
+    item: Script | Routine
+    length: float | None = None
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Routine:
+    """Several techniques played as one session, each its own section."""
+
+    name: str
+    path: Path
+    title: str
+    entries: tuple[Entry, ...]
+    summary: str = ""
+    music: str | None = None
+
+    kind = "routine"
+
+    @property
+    def audience(self) -> str:
+        audiences = {leaf.audience for leaf in self.techniques()}
+        return "partner" if audiences == {"partner"} else "self"
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for leaf in self.techniques():
+            seen.update(dict.fromkeys(leaf.areas))
+        return tuple(seen)
+
+    @property
+    def equipment(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for leaf in self.techniques():
+            seen.update(dict.fromkeys(leaf.equipment))
+        return tuple(seen)
+
+    def techniques(self) -> list[Script]:
+        out: list[Script] = []
+        for entry in self.entries:
+            out.extend([entry.item] if isinstance(entry.item, Script) else entry.item.techniques())
+        return out
+
+
+Session = Script | Routine

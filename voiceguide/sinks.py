@@ -1,0 +1,100 @@
+"""Where finished audio goes: a WAV file, or an MP3 through an ffmpeg pipe.
+
+A sink takes float32 (n, channels) blocks in [-1, 1]; it converts at the edge.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import numpy as np
+
+from voiceguide.errors import RenderError
+from voiceguide.ffmpeg import tool
+from voiceguide.timeline import SAMPLE_RATE
+
+MP3_BITRATE = "128k"  # stereo; 44.1 kHz
+
+
+class Sink(Protocol):
+    def write(self, block: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def to_pcm16(block: np.ndarray) -> bytes:
+    return np.clip(np.round(block * 32767.0), -32768, 32767).astype("<i2").tobytes()
+
+
+class WavSink:
+    """A streamed WAV: the header is written first, since the length is known in advance.
+    16-bit PCM, or 32-bit float (for stems, which must add up exactly)."""
+
+    def __init__(self, handle: BinaryIO, frames: int, channels: int = 2, floating: bool = False) -> None:
+        self.handle = handle
+        self.channels = channels
+        self.floating = floating
+        width = 4 if floating else 2
+        data_bytes = frames * channels * width
+        fmt_tag = 3 if floating else 1
+        fmt = struct.pack(
+            "<HHIIHH", fmt_tag, channels, SAMPLE_RATE, SAMPLE_RATE * channels * width, channels * width, 8 * width
+        )
+        chunks = [b"fmt ", struct.pack("<I", len(fmt)), fmt]
+        if floating:
+            chunks += [b"fact", struct.pack("<II", 4, frames)]
+        header = b"".join(chunks)
+        handle.write(b"RIFF" + struct.pack("<I", 4 + len(header) + 8 + data_bytes) + b"WAVE" + header)
+        handle.write(b"data" + struct.pack("<I", data_bytes))
+
+    def write(self, block: np.ndarray) -> None:
+        block = block.reshape(len(block), self.channels)
+        self.handle.write(block.astype("<f4").tobytes() if self.floating else to_pcm16(block))
+
+    def close(self) -> None:
+        self.handle.flush()
+
+
+class Mp3Sink:
+    """An MP3 written by ffmpeg (libmp3lame), fed float32 stereo through a pipe."""
+
+    def __init__(self, path: Path, bitrate: str = MP3_BITRATE) -> None:
+        self.path = path
+        command = [
+            tool("ffmpeg"), "-v", "error", "-nostdin", "-y",
+            "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "-",
+            "-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE),
+            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
+            "-f", "mp3", str(path),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, block: np.ndarray) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+        except BrokenPipeError:
+            self._fail()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        if self.process.wait() != 0:
+            self._fail()
+
+    def abort(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def _fail(self) -> None:
+        self.abort()
+        detail = (self.process.stderr.read().decode(errors="replace") if self.process.stderr else "").strip()
+        last = detail.splitlines()[-1] if detail else f"exit code {self.process.returncode}"
+        raise RenderError(f"the MP3 encoder (ffmpeg) failed: {last}")

@@ -1,0 +1,253 @@
+"""Speech: every sentence of a plan as a clip, from the cache or synthesised on all cores.
+
+``SpeechStore`` is what the timeline and the mixer ask: ``length(sentence)`` in samples at
+44.1 kHz, and ``clip(sentence)``: float32 mono, trimmed, resampled, levelled to
+``levels.VOICE_LOUDNESS`` and limited to ``levels.VOICE_CEILING``.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+from scipy import signal
+
+from voiceguide import levels
+from voiceguide.errors import RenderError, VoiceguideError
+from voiceguide.loudness import clip_loudness, limit_true_peak
+from voiceguide.speech_cache import Entry, SpeechCache, key
+from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.voices import Voice, VoiceSpec, open_voice
+
+POOL_THRESHOLD = 6  # sentences: fewer than this are synthesised in this process
+SYSTEM_BATCH = 8
+CLIP_MEMORY = 64 * 2**20  # bytes of prepared clips kept in memory
+
+Progress = Callable[[int], None]
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def trim(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Cut the silence a voice leaves around a sentence, keeping soft edges."""
+    if audio.size == 0:
+        return audio
+    window = max(1, int(0.005 * rate))
+    usable = audio[: len(audio) // window * window]
+    frames = np.sqrt((usable.reshape(-1, window) ** 2).mean(axis=1)) if usable.size else np.zeros(1)
+    peak = float(frames.max(initial=0.0))
+    if peak <= 1e-6:
+        return np.zeros(0, np.float32)
+    head = np.flatnonzero(frames > peak * 10 ** (-40 / 20))
+    tail = np.flatnonzero(frames > peak * 10 ** (-50 / 20))
+    start = max(0, head[0] * window - int(0.003 * rate))
+    end = min(len(audio), (tail[-1] + 1) * window + int(0.04 * rate))
+    out = audio[start:end].astype(np.float32).copy()
+    fade_in, fade_out = min(len(out), int(0.002 * rate)), min(len(out), int(0.012 * rate))
+    out[:fade_in] *= np.linspace(0, 1, fade_in, endpoint=False, dtype=np.float32)
+    out[len(out) - fade_out :] *= np.linspace(1, 0, fade_out, dtype=np.float32)
+    return out
+
+
+def to_int16(audio: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(audio * 32767.0), -32768, 32767).astype(np.int16)
+
+
+def resampled_length(count: int, rate: int) -> int:
+    g = math.gcd(SAMPLE_RATE, rate)
+    up, down = SAMPLE_RATE // g, rate // g
+    return int(math.ceil(count * up / down))
+
+
+def prepare(entry: Entry) -> np.ndarray:
+    """A cached sentence as it goes into the mix: 44.1 kHz, levelled, true-peak limited."""
+    audio = entry.samples.astype(np.float32) / 32768.0
+    if entry.rate != SAMPLE_RATE:
+        g = math.gcd(SAMPLE_RATE, entry.rate)
+        audio = signal.resample_poly(audio, SAMPLE_RATE // g, entry.rate // g).astype(np.float32)
+    audio = audio[: resampled_length(len(entry.samples), entry.rate)]
+    loudness = clip_loudness(audio, SAMPLE_RATE)
+    if loudness > -70:
+        audio = audio * levels.gain(levels.VOICE_LOUDNESS - loudness)
+    return limit_true_peak(audio, SAMPLE_RATE, levels.VOICE_CEILING)
+
+
+class Synthesizer:
+    """Sentences to audio for one voice; on every core when there are many."""
+
+    def __init__(self, spec: VoiceSpec, jobs: int | None = None) -> None:
+        self.spec = spec
+        self.jobs = max(1, jobs or cores())
+        self._voice: Voice | None = None
+
+    def voice(self) -> Voice:
+        if self._voice is None:
+            self._voice = open_voice(self.spec, threads=self.jobs)
+        return self._voice
+
+    def stream(self, sentences: list[str]) -> Iterator[tuple[str, np.ndarray, int]]:
+        """Yield (sentence, float32 audio, rate) in the order given."""
+        if not sentences:
+            return
+        if self.spec.engine == "system":
+            batches = [sentences[i : i + SYSTEM_BATCH] for i in range(0, len(sentences), SYSTEM_BATCH)]
+            voice = self.voice()
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                for batch, results in zip(batches, pool.map(voice.synthesize, batches), strict=True):
+                    for sentence, (audio, rate) in zip(batch, results, strict=True):
+                        yield sentence, audio, rate
+            return
+        if len(sentences) < POOL_THRESHOLD or self.jobs < 2:
+            voice = self.voice()
+            for sentence in sentences:
+                ((audio, rate),) = voice.synthesize([sentence])
+                yield sentence, audio, rate
+            return
+        context = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_worker_start, initargs=(self.spec,)
+            ) as pool:
+                for sentence, (audio, rate) in zip(sentences, pool.map(_worker_say, sentences), strict=True):
+                    yield sentence, audio, rate
+        except BrokenProcessPool:
+            raise RenderError("a speech worker process stopped unexpectedly; try again with --jobs 1") from None
+
+
+_worker_voice: Voice | None = None
+
+
+def _worker_start(spec: VoiceSpec) -> None:
+    global _worker_voice
+    _worker_voice = open_voice(spec, threads=1)
+
+
+def _worker_say(sentence: str) -> tuple[np.ndarray, int]:
+    assert _worker_voice is not None
+    return _worker_voice.synthesize([sentence])[0]
+
+
+class SpeechStore:
+    """Clips by sentence for one voice, backed by the speech cache."""
+
+    def __init__(self, spec: VoiceSpec, cache: SpeechCache, jobs: int | None = None) -> None:
+        self.spec = spec
+        self.cache = cache
+        self.synth = Synthesizer(spec, jobs)
+        self.identity = self.synth.voice().identity()
+        self._entries: dict[str, Entry] = {}
+        self._ready: dict[str, threading.Event] = {}
+        self._failure: BaseException | None = None
+        self._clips: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._clip_bytes = 0
+        self._lock = threading.Lock()
+        self.synthesised = 0
+
+    # -- making sure speech exists ----------------------------------------------------------
+
+    def ensure(self, sentences: Iterable[str], progress: Progress | None = None) -> None:
+        """Read or synthesise every sentence, in order. ``progress(n)`` counts sentences done."""
+        wanted = list(dict.fromkeys(sentences))
+        missing = []
+        for sentence in wanted:
+            if self._lookup(sentence) is None:
+                missing.append(sentence)
+            elif progress:
+                progress(1)
+        try:
+            for sentence, audio, rate in self.synth.stream(missing):
+                trimmed = trim(audio, rate)
+                if trimmed.size == 0:
+                    raise RenderError(f"the {self.spec.engine} voice produced silence for {sentence!r}")
+                entry = self.cache.store(key(self.identity, sentence), Entry(to_int16(trimmed), rate))
+                self.synthesised += 1
+                self._remember(sentence, entry)
+                if progress:
+                    progress(1)
+        except BaseException as exc:
+            with self._lock:
+                self._failure = exc
+                for event in self._ready.values():
+                    event.set()
+            raise
+
+    def ensure_in_background(self, sentences: list[str]) -> threading.Thread:
+        """Start ``ensure`` on a thread; ``length`` and ``clip`` wait for what they need."""
+        with self._lock:
+            for sentence in sentences:
+                self._ready.setdefault(sentence, threading.Event())
+
+        def run() -> None:
+            try:
+                self.ensure(sentences)
+            except BaseException:  # kept in _failure; the waiting side raises it
+                pass
+
+        thread = threading.Thread(target=run, name="voiceguide-speech", daemon=True)
+        thread.start()
+        return thread
+
+    def _lookup(self, sentence: str) -> Entry | None:
+        with self._lock:
+            if sentence in self._entries:
+                return self._entries[sentence]
+        entry = self.cache.read(key(self.identity, sentence))
+        if entry is not None:
+            self._remember(sentence, entry)
+        return entry
+
+    def _remember(self, sentence: str, entry: Entry) -> None:
+        with self._lock:
+            self._entries[sentence] = entry
+            self._ready.setdefault(sentence, threading.Event()).set()
+
+    def entry(self, sentence: str) -> Entry:
+        entry = self._lookup(sentence)
+        if entry is not None:
+            return entry
+        with self._lock:
+            waiter = self._ready.get(sentence)
+        if waiter is None:
+            self.ensure([sentence])
+        else:
+            waiter.wait()
+        with self._lock:
+            if sentence in self._entries:
+                return self._entries[sentence]
+            failure = self._failure
+        if isinstance(failure, VoiceguideError | KeyboardInterrupt):
+            raise failure
+        raise RenderError(f"speech for {sentence!r} could not be made ({failure})")
+
+    # -- what the timeline and the mixer ask -------------------------------------------------
+
+    def length(self, sentence: str) -> int:
+        """Samples at 44.1 kHz that ``sentence`` lasts in the mix."""
+        entry = self.entry(sentence)
+        return resampled_length(len(entry.samples), entry.rate)
+
+    def clip(self, sentence: str) -> np.ndarray:
+        with self._lock:
+            if sentence in self._clips:
+                self._clips.move_to_end(sentence)
+                return self._clips[sentence]
+        clip = prepare(self.entry(sentence))
+        with self._lock:
+            self._clips[sentence] = clip
+            self._clip_bytes += clip.nbytes
+            while self._clip_bytes > CLIP_MEMORY and len(self._clips) > 1:
+                _, old = self._clips.popitem(last=False)
+                self._clip_bytes -= old.nbytes
+        return clip

@@ -1,0 +1,51 @@
+"""The pyttsx3 worker, run as ``python -m voiceguide.voices.system_worker``.
+
+Reads one JSON request on stdin and writes one JSON answer as the last line of stdout.
+Request: {"voice": id, "rate": wpm, "items": [[text, path], ...]} or {"list": true}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def main() -> int:
+    answer_channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout = sys.stderr  # pyttsx3 prints "Audio saved to ..." on stdout; keep it off the answer
+    request = json.load(sys.stdin)
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init()
+    except Exception as exc:  # the engine's own errors name the missing library
+        answer = {"ok": False, "missing": True, "error": f"{type(exc).__name__}: {exc}"}
+        print(json.dumps(answer), file=answer_channel, flush=True)
+        return 1
+    try:
+        if request.get("list"):
+            voices = [
+                {"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])]}
+                for v in engine.getProperty("voices")
+            ]
+            print(json.dumps({"ok": True, "voices": voices}), file=answer_channel, flush=True)
+            return 0
+        if request.get("voice"):
+            engine.setProperty("voice", request["voice"])
+        engine.setProperty("rate", int(request["rate"]))
+        for text, path in request["items"]:
+            # One text per runAndWait: pyttsx3 saves only the last text queued before it.
+            engine.save_to_file(text, path)
+            engine.runAndWait()
+            if not os.path.exists(path) or os.path.getsize(path) <= 44:
+                raise RuntimeError(f"no audio was written for {text[:40]!r}")
+    except Exception as exc:
+        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), file=answer_channel, flush=True)
+        return 1
+    print(json.dumps({"ok": True}), file=answer_channel, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
