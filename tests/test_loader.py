@@ -54,7 +54,12 @@ def problems(path: Path) -> list[str]:
 def test_round_trip(write: Write) -> None:
     script = load_session(write(GOOD))
     assert isinstance(script, Script)
-    assert (script.title, script.summary, script.audience, script.music) == ("Test stretch", "A short test.", "partner", "waves")
+    assert (script.title, script.summary, script.audience, script.music) == (
+        "Test stretch",
+        "A short test.",
+        "partner",
+        "waves",
+    )
     assert script.areas == ("neck", "back") and script.equipment == ("tennis ball",)
     kinds = [type(s) for s in script.steps]
     assert kinds == [Section, Say, Pause, Hold, Breathe, Breathe, Repeat, Sides, Chime]
@@ -76,32 +81,91 @@ def test_round_trip(write: Write) -> None:
         ("steps:\n  - say: hi\n", ["1:1: missing key 'title'"]),
         ("title: x\n", ["1:1: missing key 'steps': a technique needs a list of steps"]),
         ("title: x\nsteps: []\n", ["2:8: steps is empty: give at least one step"]),
-        ("title: x\nstep:\n  - say: hi\n", ["1:1: missing key 'steps': a technique needs a list of steps", "2:1: unknown key 'step' in a technique script; did you mean 'steps'?"]),
+        (
+            "title: x\nstep:\n  - say: hi\n",
+            [
+                "1:1: missing key 'steps': a technique needs a list of steps",
+                "2:1: unknown key 'step' in a technique script; did you mean 'steps'?",
+            ],
+        ),
         ("title: x\nsteps:\n  - sya: hi\n", ["3:5: unknown key 'sya' in a step; did you mean 'say'?"]),
-        ("title: x\nsteps:\n  - say: hi\n    pause: 5s\n", ["4:5: a step has exactly one action, but this one has 'say' and 'pause'; split it into two steps"]),
-        ("title: x\nsteps:\n  - pause: -5s\n", ["3:12: pause: duration '-5s' is negative; durations must be above zero"]),
+        (
+            "title: x\nsteps:\n  - say: hi\n    pause: 5s\n",
+            ["4:5: a step has exactly one action, but this one has 'say' and 'pause'; split it into two steps"],
+        ),
+        (
+            "title: x\nsteps:\n  - pause: -5s\n",
+            ["3:12: pause: duration '-5s' is negative; durations must be above zero"],
+        ),
         ("title: x\nsteps:\n  - pause: 0s\n", ["3:12: pause: duration '0s' is zero; durations must be above zero"]),
         ("title: x\nsteps:\n  - hold: 30\n", ["3:11: hold: duration '30' needs a unit: write 30s or 30m"]),
         ("title: x\nsteps:\n  - hold: 99h\n", ["3:11: hold: duration '99h' is longer than the 4 hour session limit"]),
-        ("title: x\nsteps:\n  - hold: 1m to 30s\n", ["3:11: hold: range 1m to 30s is reversed; write the shorter duration first"]),
-        ("title: x\nsteps:\n  - repeat: 0\n    steps:\n      - say: hi\n", ["3:13: repeat: repeat must be at least 1, not 0"]),
-        ("title: x\nsteps:\n  - repeat: 101\n    steps:\n      - say: hi\n", ["3:13: repeat: repeat 101 is more than the limit of 100"]),
-        ("title: x\nsteps:\n  - breathe: 4-x\n", ["3:14: breathe: '4-x' is not a breathing pattern; use 4-7-8, box, relax, or seconds per phase such as 4-6 (in, out), 4-7-8 (in, hold, out) or 4-4-4-4 (in, hold, out, hold)"]),
-        ("title: x\nsteps:\n  - hold: 5s\n    cycles: 3\n", ["4:5: option 'cycles' does not go with hold; it belongs to breathe"]),
-        ("title: x\nsteps:\n  - hold: 5s\n    countdown: 10s\n", ["4:16: countdown 10s does not fit in a 5s hold; make it shorter"]),
+        (
+            "title: x\nsteps:\n  - hold: 1m to 30s\n",
+            ["3:11: hold: range 1m to 30s is reversed; write the shorter duration first"],
+        ),
+        (
+            "title: x\nsteps:\n  - repeat: 0\n    steps:\n      - say: hi\n",
+            ["3:13: repeat: repeat must be at least 1, not 0"],
+        ),
+        (
+            "title: x\nsteps:\n  - repeat: 101\n    steps:\n      - say: hi\n",
+            ["3:13: repeat: repeat 101 is more than the limit of 100"],
+        ),
+        (
+            "title: x\nsteps:\n  - breathe: 4-x\n",
+            [
+                "3:14: breathe: '4-x' is not a breathing pattern; use 4-7-8, box, relax, or seconds per phase such as 4-6 (in, out), 4-7-8 (in, hold, out) or 4-4-4-4 (in, hold, out, hold)"
+            ],
+        ),
+        (
+            "title: x\nsteps:\n  - hold: 5s\n    cycles: 3\n",
+            ["4:5: option 'cycles' does not go with hold; it belongs to breathe"],
+        ),
+        (
+            "title: x\nsteps:\n  - hold: 5s\n    countdown: 10s\n",
+            ["4:16: countdown 10s does not fit in a 5s hold; make it shorter"],
+        ),
         ("title: x\nsteps:\n  - say: Turn to the {side}.\n", ["3:10: {side} is only filled in inside a sides: step"]),
-        ("title: x\nsteps:\n  - say: Hi {name}.\n", ["3:10: unknown placeholder {name}; only {side} and {other_side} exist"]),
-        ("title: x\nsteps:\n  - say: [a, b]\n", ["3:10: a list of texts takes turns across repeats; put this say inside a repeat, or give one text"]),
-        ("title: x\nsteps:\n  - section: Intro\n  - pause: 5s\n", ["3:5: section 'Intro' must begin with a say step, so that a listener with eyes closed hears what to do"]),
-        ("title: x\nsteps:\n  - repeat: 2\n    steps:\n      - section: A\n      - say: b\n", ["5:18: a section can only start at the top level of steps, not inside repeat or sides"]),
+        (
+            "title: x\nsteps:\n  - say: Hi {name}.\n",
+            ["3:10: unknown placeholder {name}; only {side} and {other_side} exist"],
+        ),
+        (
+            "title: x\nsteps:\n  - say: [a, b]\n",
+            ["3:10: a list of texts takes turns across repeats; put this say inside a repeat, or give one text"],
+        ),
+        (
+            "title: x\nsteps:\n  - section: Intro\n  - pause: 5s\n",
+            ["3:5: section 'Intro' must begin with a say step, so that a listener with eyes closed hears what to do"],
+        ),
+        (
+            "title: x\nsteps:\n  - repeat: 2\n    steps:\n      - section: A\n      - say: b\n",
+            ["5:18: a section can only start at the top level of steps, not inside repeat or sides"],
+        ),
         ("title: x\naudience: kids\nsteps:\n  - say: hi\n", ["2:11: audience must be 'self' or 'partner', not 'kids'"]),
-        ("title: x\nmusic: jazz\nsteps:\n  - say: hi\n", ["2:8: music must be a mood (warm, waves, bowls), none, or a sound file"]),
-        ("title: x\nmusic: missing.mp3\nsteps:\n  - say: hi\n", ["2:8: music file 'missing.mp3' not found (paths are relative to the script's folder)"]),
-        ("title: x\nsteps:\n  - breathe: relax\n    cycles: 2\n    for: 1m\n", ["5:5: give either cycles: or for:, not both"]),
-        ("title: x\nsteps:\n  - sides: [left, left]\n    steps:\n      - say: hi\n", ["3:12: sides must list one to four different sides, such as [right, left]"]),
+        (
+            "title: x\nmusic: jazz\nsteps:\n  - say: hi\n",
+            ["2:8: music must be a mood (warm, waves, bowls), none, or a sound file"],
+        ),
+        (
+            "title: x\nmusic: missing.mp3\nsteps:\n  - say: hi\n",
+            ["2:8: music file 'missing.mp3' not found (paths are relative to the script's folder)"],
+        ),
+        (
+            "title: x\nsteps:\n  - breathe: relax\n    cycles: 2\n    for: 1m\n",
+            ["5:5: give either cycles: or for:, not both"],
+        ),
+        (
+            "title: x\nsteps:\n  - sides: [left, left]\n    steps:\n      - say: hi\n",
+            ["3:12: sides must list one to four different sides, such as [right, left]"],
+        ),
         ("title: x\nsteps:\n  - repeat: 2\n", ["3:13: repeat needs nested steps: (indented under it)"]),
         ("title: x\nsteps:\n  - just text\n", ["3:5: a step must be a mapping such as 'say: ...', not 'just text'"]),
-        ("title: x\nsteps:\n  - hold: 5s\n    pace: 0.5s\n", ["4:11: pace: ticks closer than 1 second apart are not a calm pace"]),
+        (
+            "title: x\nsteps:\n  - hold: 5s\n    pace: 0.5s\n",
+            ["4:11: pace: ticks closer than 1 second apart are not a calm pace"],
+        ),
         ("title: x\nsteps:\n  - chime: loud\n", ["3:12: chime must be 'soft', not 'loud'"]),
     ],
 )
@@ -115,10 +179,16 @@ def test_reports_every_problem_at_once(write: Write) -> None:
 
 
 def test_yaml_syntax_errors(write: Write) -> None:
-    assert problems(write("title: x\nsteps:\n\t- say: hi\n")) == ["3:1: tab character in the YAML; indent with spaces, not tabs"]
+    assert problems(write("title: x\nsteps:\n\t- say: hi\n")) == [
+        "3:1: tab character in the YAML; indent with spaces, not tabs"
+    ]
     assert problems(write("title: [x\nsteps: []\n"))[0].startswith("2:6: YAML syntax error")
-    assert problems(write("title: x\ntitle: y\nsteps:\n  - say: hi\n")) == ["2:1: duplicate key 'title' (first given on line 1)"]
-    assert problems(write("title: x\n---\ntitle: y\n")) == ["2:1: the file holds more than one YAML document; a script is one document"]
+    assert problems(write("title: x\ntitle: y\nsteps:\n  - say: hi\n")) == [
+        "2:1: duplicate key 'title' (first given on line 1)"
+    ]
+    assert problems(write("title: x\n---\ntitle: y\n")) == [
+        "2:1: the file holds more than one YAML document; a script is one document"
+    ]
     assert problems(write("- a\n- b\n")) == ["1:1: a script must be a mapping of keys (title:, steps: ...)"]
 
 
@@ -136,7 +206,9 @@ def test_no_tag_constructs_anything(write: Write, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     text = f"title: !!python/object/apply:os.system ['touch {marker}']\nsteps:\n  - say: hi\n"
     assert problems(write(text)) == ["1:8: YAML tag !!python/object/apply:os.system is not allowed in scripts"]
-    assert problems(write("title: !custom x\nsteps:\n  - say: hi\n")) == ["1:8: YAML tag !custom is not allowed in scripts"]
+    assert problems(write("title: !custom x\nsteps:\n  - say: hi\n")) == [
+        "1:8: YAML tag !custom is not allowed in scripts"
+    ]
     assert not marker.exists()
 
 
@@ -153,7 +225,9 @@ def test_alias_bomb_fails_fast(write: Write) -> None:
 
 def test_session_longer_than_four_hours(write: Write) -> None:
     text = "title: x\nsteps:\n  - repeat: 100\n    steps:\n      - repeat: 100\n        steps:\n          - hold: 10s\n"
-    assert problems(write(text)) == ["1:1: this technique can last up to 27h46m40s, over the 4 hour session limit; shorten its holds or repeats"]
+    assert problems(write(text)) == [
+        "1:1: this technique can last up to 27h46m40s, over the 4 hour session limit; shorten its holds or repeats"
+    ]
 
 
 def test_routines(write: Write) -> None:

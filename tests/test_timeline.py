@@ -33,8 +33,8 @@ def words_length(sentence: str) -> int:
     return int(0.3 * SR * len(sentence.split()))
 
 
-def timeline_of(path: Path, choice: Choice = Choice()) -> Timeline:
-    return lay_out(build(load_session(path), choice), words_length, DEFAULT_PACE)
+def timeline_of(path: Path, choice: Choice | None = None) -> Timeline:
+    return lay_out(build(load_session(path), choice or Choice()), words_length, DEFAULT_PACE)
 
 
 def test_hold_is_exact_and_starts_when_its_instruction_ends(write: Write) -> None:
@@ -62,7 +62,9 @@ def test_breathing_cycles_follow_the_pattern(write: Write) -> None:
 
 
 def test_hold_with_countdown_ticks_and_breathing(write: Write) -> None:
-    path = write("title: T\nsteps:\n  - say: Stay.\n  - hold: 40s\n    countdown: 10s\n    pace: 4s\n    breathe: relax\n")
+    path = write(
+        "title: T\nsteps:\n  - say: Stay.\n  - hold: 40s\n    countdown: 10s\n    pace: 4s\n    breathe: relax\n"
+    )
     tl = timeline_of(path)
     hold = next(e for e in tl.events if e.kind == "hold")
     countdown = next(e for e in tl.events if e.text == "Ten seconds.")
@@ -100,13 +102,17 @@ def test_sides_and_rotating_texts(write: Write) -> None:
 
 
 def test_partner_scripts_switch_sides_for_the_giver(write: Write) -> None:
-    path = write("title: T\naudience: partner\nsteps:\n  - sides: both\n    steps:\n      - say: Work the {side} side.\n")
+    path = write(
+        "title: T\naudience: partner\nsteps:\n  - sides: both\n    steps:\n      - say: Work the {side} side.\n"
+    )
     spoken = [i.text for i in build(load_session(path)).items if isinstance(i, Speak)]
     assert "Now move to the left side." in spoken and spoken[-1] == CLOSING["partner"]
 
 
 def test_session_frame_and_sections(write: Write) -> None:
-    path = write("title: T\nsafety: Go gently.\nsteps:\n  - section: One\n  - say: First.\n  - section: Two\n  - say: Second.\n")
+    path = write(
+        "title: T\nsafety: Go gently.\nsteps:\n  - section: One\n  - say: First.\n  - section: Two\n  - say: Second.\n"
+    )
     tl = timeline_of(path)
     assert [(s.title, s.start) for s in tl.sections][0] == ("One", 0)
     assert tl.sections[1].title == "Two"
@@ -137,11 +143,18 @@ durations = st.sampled_from([Span(1, 1), Span(5, 5), Span(2.5, 7), Span(30, 60),
 step = st.one_of(
     st.builds(lambda n: Say((" ".join(["word"] * n) + ".",)), st.integers(1, 12)),
     st.builds(Pause, durations),
-    st.builds(lambda d, c, p: Hold(d, countdown=c, pace=p), durations, st.sampled_from([None]), st.sampled_from([None, 1.0, 3.0])),
+    st.builds(
+        lambda d, c, p: Hold(d, countdown=c, pace=p),
+        durations,
+        st.sampled_from([None]),
+        st.sampled_from([None, 1.0, 3.0]),
+    ),
     st.builds(lambda d: Hold(Span(max(d.lo, 10), max(d.hi, 10)), breathe=parse_pattern("relax")), durations),
 )
 scripts = st.builds(
-    lambda steps, sides: Script("p", Path("p.yaml"), "P", tuple([Sides(("right", "left"), tuple(steps))] if sides else steps)),
+    lambda steps, sides: Script(
+        "p", Path("p.yaml"), "P", tuple([Sides(("right", "left"), tuple(steps))] if sides else steps)
+    ),
     st.lists(step, min_size=1, max_size=8),
     st.booleans(),
 )
@@ -183,7 +196,9 @@ def test_length_fitting_with_repeats() -> None:
 
 def test_impossible_length_gives_the_feasible_range() -> None:
     session = library.load("childs-pose")
-    with pytest.raises(UsageError, match=r"childs-pose cannot last 40m: with this voice and pace it lasts between \d+m\d*s? and \d+m"):
+    with pytest.raises(
+        UsageError, match=r"childs-pose cannot last 40m: with this voice and pace it lasts between \d+m\d*s? and \d+m"
+    ):
         settle(session, words_length, DEFAULT_PACE, 40 * 60)
 
 

@@ -13,6 +13,7 @@ see ``levels``) keeps the sum below ``levels.MIX_CEILING``.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from voiceguide.sounds import cues
 from voiceguide.sounds.music import Music
 from voiceguide.timeline import SAMPLE_RATE, SOUNDING, Event
 
-BLOCK = 8192
+BLOCK = 32768
 GUARD_CONTEXT = 512  # samples each side: the guard's gain at a sample depends on nothing further away
 
 
@@ -64,19 +65,24 @@ class EventIndex:
 
 @dataclass(frozen=True)
 class Stems:
-    """One block's parts as they sit in the final mix: each (count, 2) float32."""
+    """One block's parts as they sit in the final mix: ``voice`` and ``cues`` are mono
+    (count,) and go to both channels; ``music`` is stereo (count, 2). All float32."""
 
     voice: np.ndarray
     music: np.ndarray
     cues: np.ndarray
 
     def mix(self) -> np.ndarray:
-        return self.voice + self.music + self.cues
+        return self.music + (self.voice + self.cues)[:, None]
+
+    def scaled(self, gain: np.ndarray) -> Stems:
+        return Stems(self.voice * gain, self.music * gain[:, None], self.cues * gain)
 
 
+@functools.cache
 def _raised(n: int, rising: bool) -> np.ndarray:
     ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=False))
-    return ramp if rising else ramp[::-1]
+    return ramp if rising else ramp[::-1].copy()
 
 
 class Mixer:
@@ -153,7 +159,7 @@ class Mixer:
                 target[lo - start : hi - start] += audio[lo - event.start : hi - event.start]
         music = self.music.render(start, count)
         music *= (self.duck(start, count) * self.fades(start, count))[:, None]
-        return Stems(np.repeat(voice[:, None], 2, axis=1), music, np.repeat(sounds[:, None], 2, axis=1))
+        return Stems(voice, music, sounds)
 
     # -- the mix -------------------------------------------------------------------------
 
@@ -163,10 +169,8 @@ class Mixer:
         wide = self.stems(lo, start + count + GUARD_CONTEXT - lo)
         gain = guard_gain_of(wide.mix())
         cut = slice(start - lo, start - lo + count)
-        if gain is None:
-            return Stems(wide.voice[cut], wide.music[cut], wide.cues[cut])
-        g = gain[cut, None]
-        return Stems(wide.voice[cut] * g, wide.music[cut] * g, wide.cues[cut] * g)
+        part = Stems(wide.voice[cut], wide.music[cut], wide.cues[cut])
+        return part if gain is None else part.scaled(gain[cut])
 
     def mix(self, start: int, count: int) -> np.ndarray:
         """The finished samples ``[start, start + count)`` as float32 (count, 2)."""
@@ -179,9 +183,9 @@ class Mixer:
 
 def guard_gain_of(mixed: np.ndarray) -> np.ndarray | None:
     """The peak guard's gain over a stretch of mix, or None where it does nothing (almost
-    always: it acts only where the sample peak comes within 1 dB of ``levels.MIX_CEILING``).
+    always: it acts only where the sample peak comes within 0.3 dB of ``levels.MIX_CEILING``).
     Its gain at a sample depends only on the mix within ``GUARD_CONTEXT`` samples."""
-    if float(np.abs(mixed).max(initial=0.0)) <= levels.gain(levels.MIX_CEILING - 1.0):
+    if max(float(mixed.max(initial=0.0)), -float(mixed.min(initial=0.0))) <= levels.gain(levels.MIX_CEILING - 0.3):
         return None
     ceiling = levels.MIX_CEILING
     gain = np.minimum(guard_gain(mixed[:, 0], ceiling), guard_gain(mixed[:, 1], ceiling))

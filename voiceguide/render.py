@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from voiceguide import atomic
 from voiceguide.errors import UsageError
 from voiceguide.fit import settle
@@ -115,9 +117,9 @@ def stream(
         parts = mixer.parts(at, count)
         sink.write(parts.mix())
         if stems:
-            stems["voice"].write(parts.voice)
+            stems["voice"].write(np.repeat(parts.voice[:, None], 2, axis=1))
             stems["music"].write(parts.music)
-            stems["cues"].write(parts.cues)
+            stems["cues"].write(np.repeat(parts.cues[:, None], 2, axis=1))
         if progress:
             progress("mix", at + count, length)
 

@@ -62,7 +62,7 @@ def trim(audio: np.ndarray, rate: int) -> np.ndarray:
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32767.0), -32768, 32767).astype(np.int16)
+    return np.clip(np.round(audio * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def resampled_length(count: int, rate: int) -> int:

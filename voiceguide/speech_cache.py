@@ -22,7 +22,7 @@ import numpy as np
 
 from voiceguide.errors import OutputError
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"VGCLIP1\n"
 
 

@@ -18,7 +18,6 @@ recedes like surf), ``bowls`` (singing bowls that bloom and ring out over a low 
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from typing import Protocol
 
@@ -117,15 +116,27 @@ class Generated:
     # -- helpers for moods ---------------------------------------------------------------
 
     def partials(self, j: int, components: list[tuple[float, float, int]]) -> np.ndarray:
-        """A tonal spectrum: (frequency Hz, amplitude, channel or -1 for both) per partial."""
+        """A tonal spectrum: (frequency Hz, amplitude, channel or -1 for both) per partial.
+
+        Each partial sits on the nearest bin with a fixed starting phase (a hash of the seed,
+        the bin and the channel) advanced by exactly one hop per chunk, so held notes
+        continue from chunk to chunk without a seam."""
         spec = np.zeros((2, SIZE // 2 + 1), np.complex64)
-        for freq, amp, channel in components:
-            k = int(round(freq / BIN_HZ))
-            if not 0 < k < SIZE // 2 or amp <= 0:
-                continue
-            for c in (0, 1) if channel < 0 else (channel,):
-                phase0 = (zlib.crc32(f"{self.seed}:{k}:{c}".encode()) / 2**32) * 2 * np.pi
-                spec[c, k] += amp * (SIZE / 2) * np.exp(1j * (phase0 + np.pi * k * j))
+        if not components:
+            return spec
+        table = np.asarray(components, dtype=np.float64)
+        bins = np.rint(table[:, 0] / BIN_HZ).astype(np.int64)
+        amps = table[:, 1]
+        channels = table[:, 2].astype(np.int64)
+        both = channels < 0
+        bins = np.concatenate([bins[~both], bins[both], bins[both]])
+        amps = np.concatenate([amps[~both], amps[both], amps[both]])
+        chans = np.concatenate([channels[~both], np.zeros(both.sum(), np.int64), np.ones(both.sum(), np.int64)])
+        keep = (bins > 0) & (bins < SIZE // 2) & (amps > 0)
+        bins, amps, chans = bins[keep], amps[keep], chans[keep]
+        mixed = (bins * 2654435761 + chans * 40503 + (self.seed & 0xFFFF) * 2246822519) % 4294967296
+        phase = mixed / 4294967296.0 * 2 * np.pi + np.pi * ((bins * j) % 2)
+        np.add.at(spec, (chans, bins), (amps * (SIZE / 2) * np.exp(1j * phase)).astype(np.complex64))
         return spec
 
 

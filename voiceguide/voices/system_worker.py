@@ -9,6 +9,28 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+import wave
+
+
+def _settled(path: str, patience: float = 20.0) -> bool:
+    """Wait for the file to be complete: runAndWait can return before the espeak driver has
+    finished writing it. Complete means a readable WAV header whose frames fill the file."""
+    deadline = time.monotonic() + patience
+    last = -1
+    while time.monotonic() < deadline:
+        size = os.path.getsize(path) if os.path.exists(path) else -1
+        if size > 44 and size == last:
+            try:
+                with wave.open(path, "rb") as handle:
+                    frames = handle.getnframes() * handle.getsampwidth() * handle.getnchannels()
+                if frames > 0 and frames <= size:
+                    return True
+            except (wave.Error, EOFError, OSError):
+                pass
+        last = size
+        time.sleep(0.05)
+    return False
 
 
 def main() -> int:
@@ -38,7 +60,7 @@ def main() -> int:
             # One text per runAndWait: pyttsx3 saves only the last text queued before it.
             engine.save_to_file(text, path)
             engine.runAndWait()
-            if not os.path.exists(path) or os.path.getsize(path) <= 44:
+            if not _settled(path):
                 raise RuntimeError(f"no audio was written for {text[:40]!r}")
     except Exception as exc:
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), file=answer_channel, flush=True)

@@ -1,0 +1,140 @@
+"""Voices and the speech cache, with the real engines: Piper's joe voice and pyttsx3."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide import library
+from voiceguide.errors import RenderError, UsageError
+from voiceguide.pace import PACES
+from voiceguide.plan import build
+from voiceguide.render import RenderOptions, speech_store
+from voiceguide.speech import trim
+from voiceguide.speech_cache import Entry, SpeechCache, key
+from voiceguide.text import sentences, word_count
+from voiceguide.timeline import build as lay_out
+from voiceguide.voices import open_voice, parse_spec
+from voiceguide.voices.system import run_worker
+
+TEXTS = ["Breathe in slowly.", "Let your shoulders drop, and soften your jaw.", "Rest."]
+
+
+def test_voice_specs() -> None:
+    assert parse_spec("natural").engine == "natural"
+    assert parse_spec("system:gmw/en").voice == "gmw/en"
+    assert parse_spec(None).engine == "natural", "the natural voice is the default when installed"
+    with pytest.raises(UsageError, match="unknown voice 'robot'"):
+        parse_spec("robot")
+    with pytest.raises(UsageError, match="bundled natural voice is joe"):
+        parse_spec("natural:amy")
+
+
+@pytest.mark.parametrize("engine", ["natural", "system"])
+def test_each_text_gets_its_own_clip(engine: str) -> None:
+    clips = open_voice(parse_spec(engine)).synthesize(TEXTS)
+    lengths = [len(audio) / rate for audio, rate in clips]
+    assert len(clips) == 3
+    assert lengths[2] < lengths[0] < lengths[1], "pyttsx3 saves only the last queued text unless run per text"
+    for audio, rate in clips:
+        assert audio.dtype == np.float32 and rate == 22050
+        assert np.max(np.abs(audio)) > 0.05
+
+
+def test_natural_voice_is_deterministic() -> None:
+    a = open_voice(parse_spec("natural")).synthesize([TEXTS[1]])[0][0]
+    b = open_voice(parse_spec("natural"), threads=1).synthesize([TEXTS[1]])[0][0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_system_worker_keeps_its_answer_clean_and_times_out() -> None:
+    answer = run_worker({"voice": "gmw/en-us", "rate": 140, "items": []})
+    assert answer == {"ok": True}
+    with pytest.raises(RenderError, match=r"did not answer within 0 s and was stopped"):
+        run_worker({"voice": "gmw/en-us", "rate": 140, "items": [["Hello there.", "/dev/null"]]}, timeout=0.01)
+
+
+def test_trim_leaves_soft_edges() -> None:
+    rate = 22050
+    tone = np.sin(np.arange(rate) * 2 * np.pi * 200 / rate).astype(np.float32) * 0.5
+    padded = np.concatenate([np.zeros(rate // 2, np.float32), tone, np.zeros(rate // 2, np.float32)])
+    out = trim(padded, rate)
+    assert abs(len(out) - rate) < 0.06 * rate
+    assert abs(out[0]) < 0.01 and abs(out[-1]) < 0.01
+
+
+@pytest.mark.parametrize("engine", ["natural", "system"])
+def test_calm_pace_is_120_to_140_words_a_minute(engine: str) -> None:
+    """Words a minute over real instructions, counting the rest after each sentence."""
+    store = speech_store(RenderOptions(voice=engine))
+    session = library.load("daily-routine")
+    plan = build(session)
+    store.ensure([s for p in plan.phrases() for s in sentences(p)])
+    timeline = lay_out(plan, store.length, store.spec.pace)
+    speech = [e for e in timeline.events if e.kind == "speech" and e.text not in ("Breathe in.", "And out.")]
+    rest = int(PACES["normal"].step_gap * 44100)
+    words = sum(word_count(e.text) for e in speech)
+    spoken = sum(
+        e.length + min(rest, max(0, b.start - e.end)) for e, b in zip(speech, speech[1:] + [speech[-1]], strict=True)
+    )
+    wpm = words / (spoken / 44100) * 60
+    assert 120 <= wpm <= 140, wpm
+    slow = speech_store(RenderOptions(voice=engine, pace="slow"))
+    fast = speech_store(RenderOptions(voice=engine, pace="fast"))
+    sentence = "Let your shoulders drop, and soften your jaw."
+    slow.ensure([sentence]), fast.ensure([sentence])
+    assert slow.length(sentence) > store.length(sentence) > fast.length(sentence)
+
+
+# -- the cache ------------------------------------------------------------------------------
+
+
+def test_cache_round_trip_and_damage(tmp_path: Path) -> None:
+    cache = SpeechCache(tmp_path)
+    entry = Entry(np.arange(-500, 500, dtype=np.int16), 22050)
+    digest = key({"engine": "x"}, "hello")
+    assert cache.read(digest) is None
+    assert cache.store(digest, entry) is entry
+    got = cache.read(digest)
+    assert got is not None and np.array_equal(got.samples, entry.samples) and got.rate == 22050
+    path = cache.path(digest)
+    original = path.read_bytes()
+    for damage in (original[:-10], b"", b"garbage" * 100, original[:-4] + b"\x00\x01\x02\x03"):
+        path.write_bytes(damage)
+        assert cache.read(digest) is None, "a damaged entry reads as missing"
+        assert cache.store(digest, entry) is entry, "and is replaced"
+        assert path.read_bytes() == original
+    other = Entry(np.zeros(10, np.int16) + 7, 22050)
+    assert np.array_equal(cache.store(digest, other).samples, entry.samples), "the first writer wins"
+    assert not list(tmp_path.rglob(".tmp-*")), "no temporary files are left"
+    assert key({"engine": "x"}, "hello") != key({"engine": "y"}, "hello") != key({"engine": "x"}, "hello!")
+
+
+def test_fully_cached_render_does_not_load_the_model(tmp_path: Path) -> None:
+    script = tmp_path / "short.yaml"
+    script.write_text("title: Short\nsteps:\n  - say: Relax your hands.\n  - hold: 3s\n")
+    program = (
+        "import sys; from voiceguide import library; from voiceguide.render import RenderOptions, prepare;"
+        f"prepare(library.load({str(script)!r}), RenderOptions(music='none'));"
+        "print('onnxruntime' in sys.modules, 'piper' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["True", "True"]
+    second = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert second.stdout.split() == ["False", "False"], second.stderr
+
+
+def test_voices_command_lists_both_engines() -> None:
+    from typer.testing import CliRunner
+
+    from voiceguide.cli import app
+
+    result = CliRunner().invoke(app, ["voices"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^\* natural\s+joe", result.stdout, re.M)
+    assert "system:gmw/en-us" in result.stdout
