@@ -233,3 +233,47 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     assert process.returncode == 130, err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the speech cache under real renders ----------------------------------------------------
+
+
+def _render_cli(script: Path, out: Path, cache: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "render", str(script), "-o", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_renders_at_once_over_one_cold_cache(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    cache = tmp_path / "cache"
+    runs = [_render_cli(rendered["script"], tmp_path / f"{n}.wav", cache) for n in ("a", "b")]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+    assert (tmp_path / "a.wav").read_bytes() == (rendered["folder"] / "out.wav").read_bytes()
+
+
+def test_a_damaged_cache_heals_and_renders_the_same(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    from voiceguide import library
+    from voiceguide.render import RenderOptions, prepare
+    from voiceguide.speech_cache import SpeechCache
+
+    cache_dir = tmp_path / "cache"
+    first = tmp_path / "first.wav"
+    assert _render_cli(rendered["script"], first, cache_dir).wait(timeout=300) == 0
+    entries = sorted(cache_dir.rglob("*.clip"))
+    assert len(entries) >= 8
+    for i, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.write_bytes([data[: len(data) // 2], b"", b"\x00garbage" * 50][i % 3])
+    second = tmp_path / "second.wav"
+    assert _render_cli(rendered["script"], second, cache_dir).wait(timeout=300) == 0
+    assert second.read_bytes() == first.read_bytes()
+    healed = prepare(library.load(str(rendered["script"])), RenderOptions(), cache=SpeechCache(cache_dir))
+    assert healed.speech.synthesised == 0, "every entry was rewritten whole"

@@ -202,11 +202,12 @@ def _options(voice: str | None, pace: str, music: str | None, length: str | None
 class _Bar:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, shared: Any = None) -> None:
         self.label = label
-        self.progress: Any = None
+        self.progress: Any = shared
+        self.owner = shared is None
         self.tasks: dict[str, Any] = {}
-        if sys.stderr.isatty():
+        if self.owner and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -220,12 +221,12 @@ class _Bar:
             )
 
     def __enter__(self) -> _Bar:
-        if self.progress:
+        if self.progress and self.owner:
             self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.progress:
+        if self.progress and self.owner:
             self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -277,6 +278,67 @@ def render(
     from voiceguide.units import format_clock
 
     print(f"{output}  {format_clock(prepared.timeline.duration)}  {len(prepared.timeline.sections)} sections")
+
+
+@app.command()
+@guarded
+def export(
+    targets: Annotated[
+        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names or script files.")
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write into.")] = Path("out"),
+    every: Annotated[bool, typer.Option("--all", help="Export every technique and routine in the library.")] = False,
+    split: Annotated[bool, typer.Option("--split", help="Also write each chapter as its own file.")] = False,
+    force: ForceOpt = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Tracks to render at once (default: one per core).")
+    ] = None,
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    fmt: Annotated[str, typer.Option("--format", help="mp3 (tagged, with chapters) or wav.")] = "mp3",
+) -> None:
+    """Export sessions for a phone: tagged MP3s with chapters, captions and a playlist."""
+    from voiceguide import library
+    from voiceguide.errors import UsageError
+    from voiceguide.export import ExportRequest, export, summary_rows
+
+    names = list(targets or [])
+    if every:
+        names += [str(entry.path) for entry in library.entries()]
+    if not names:
+        raise UsageError("name at least one technique or routine to export, or use --all")
+    request = ExportRequest(
+        targets=tuple(names),
+        out_dir=output,
+        options=_options(voice, pace, music, length, seed),
+        split=split,
+        force=force,
+        jobs=jobs,
+        fmt=fmt,
+    )
+    with _Bar("export") as bar:
+        bars: dict[str, _Bar] = {}
+
+        def track_bar(slug: str) -> Any:
+            if slug not in bars:
+                bars[slug] = _Bar(slug, bar.progress)
+            return bars[slug]
+
+        result = export(request, progress=bar, track_progress=track_bar)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("file", "length", "chapters", "loudness"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for row in summary_rows(result):
+        table.add_row(*row)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    console.print(f"playlist: {result.playlist}")
 
 
 @app.command()

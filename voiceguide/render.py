@@ -106,30 +106,53 @@ def _ensure(store: SpeechStore, phrases: list[str], progress: Progress | None) -
     store.ensure(units, step)
 
 
+Tap = Callable[[np.ndarray], None]
+
+
 def stream(
-    prepared: Prepared, sink: Sink, stems: dict[str, Sink] | None = None, progress: Progress | None = None
+    prepared: Prepared,
+    sink: Sink,
+    stems: dict[str, Sink] | None = None,
+    progress: Progress | None = None,
+    start: int = 0,
+    end: int | None = None,
+    taps: tuple[Tap, ...] = (),
 ) -> None:
-    """Mix the whole session into ``sink`` (and each stem into its own sink)."""
-    length = prepared.timeline.length
+    """Mix samples ``[start, end)`` of the session into ``sink`` (and each stem into its own
+    sink, and every mixed block to each tap, such as a loudness meter)."""
+    stop = prepared.timeline.length if end is None else end
     mixer = prepared.mixer
-    for at in range(0, length, BLOCK):
-        count = min(BLOCK, length - at)
+    for at in range(start, stop, BLOCK):
+        count = min(BLOCK, stop - at)
         parts = mixer.parts(at, count)
-        sink.write(parts.mix())
+        mixed = parts.mix()
+        sink.write(mixed)
+        for tap in taps:
+            tap(mixed)
         if stems:
             stems["voice"].write(np.repeat(parts.voice[:, None], 2, axis=1))
             stems["music"].write(parts.music)
             stems["cues"].write(np.repeat(parts.cues[:, None], 2, axis=1))
         if progress:
-            progress("mix", at + count, length)
+            progress("mix", at + count - start, stop - start)
 
 
 def render_file(
-    prepared: Prepared, output: Path, stems_dir: Path | None = None, progress: Progress | None = None
+    prepared: Prepared,
+    output: Path,
+    stems_dir: Path | None = None,
+    progress: Progress | None = None,
+    start: int = 0,
+    end: int | None = None,
+    taps: tuple[Tap, ...] = (),
+    finish: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write the session to ``output`` (.wav or .mp3), and stems into ``stems_dir``, atomically."""
+    """Write samples ``[start, end)`` of the session to ``output`` (.wav or .mp3), and stems
+    into ``stems_dir``, each atomically. ``finish(temp)`` runs on the complete file before it
+    takes its name (to add tags)."""
+    stop = prepared.timeline.length if end is None else end
     targets = {name: stems_dir / f"{name}.wav" for name in ("voice", "music", "cues")} if stems_dir else {}
-    frames = prepared.timeline.length
+    frames = stop - start
     with contextlib.ExitStack() as stack:
         temp = stack.enter_context(atomic.replacing(output))
         stem_sinks: dict[str, Sink] = {}
@@ -140,7 +163,7 @@ def render_file(
         if output.suffix.lower() == ".mp3":
             sink = Mp3Sink(temp)
             try:
-                stream(prepared, sink, stem_sinks, progress)
+                stream(prepared, sink, stem_sinks, progress, start, stop, taps)
                 sink.close()
             except BaseException:
                 sink.abort()
@@ -148,7 +171,9 @@ def render_file(
         else:
             with open(temp, "wb") as handle:
                 wav = WavSink(handle, frames)
-                stream(prepared, wav, stem_sinks, progress)
+                stream(prepared, wav, stem_sinks, progress, start, stop, taps)
                 wav.close()
         for sink_ in stem_sinks.values():
             sink_.close()
+        if finish:
+            finish(temp)

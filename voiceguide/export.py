@@ -1,0 +1,337 @@
+"""Export: sessions as phone-ready files. Tagged MP3s with chapters, LRC and WebVTT captions
+beside each, and an M3U8 playlist; with ``split``, every chapter as its own file too.
+
+Nothing is lost:
+- every file this export would write is checked first; if any exists and ``force`` is off,
+  nothing at all is written;
+- each file is written under a hidden temporary name in its folder and renamed when whole,
+  so a crash or a kill leaves earlier files intact and nothing half-written under a real name;
+- an interruption removes the temporary files of the files in progress.
+
+Work is split in two: first the speech for every track is made (once, on all cores, into the
+shared cache), then the tracks are mixed and encoded, in parallel processes with ``jobs``.
+Each track depends only on its script, options and the cache, so the bytes do not depend on
+``jobs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceguide import atomic, captions, cover, library, tags
+from voiceguide.errors import OutputError, UsageError
+from voiceguide.loudness import Meter
+from voiceguide.names import inside, slugify, unique
+from voiceguide.plan import Mark, build
+from voiceguide.render import Prepared, Progress, RenderOptions, prepare, render_file, settled_plan, speech_store
+from voiceguide.script import Routine, Session
+from voiceguide.speech import cores
+from voiceguide.speech_cache import SpeechCache
+from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.units import format_clock
+
+PLAYLIST = "voiceguide.m3u8"
+LIBRARY_ALBUM = "voiceguide library"
+FORMATS = ("mp3", "wav")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    targets: tuple[str, ...]
+    out_dir: Path
+    options: RenderOptions = field(default_factory=RenderOptions)
+    split: bool = False
+    force: bool = False
+    jobs: int | None = None
+    fmt: str = "mp3"
+
+
+@dataclass(frozen=True)
+class TrackJob:
+    """One track to write: everything a worker process needs, and nothing else."""
+
+    target: str
+    slug: str
+    number: int
+    total: int
+    out_dir: Path
+    options: RenderOptions
+    split: bool
+    fmt: str
+    cache_dir: Path
+    chapter_slugs: tuple[str, ...]
+
+    @property
+    def audio(self) -> Path:
+        return inside(self.out_dir, f"{self.slug}.{self.fmt}")
+
+    @property
+    def folder(self) -> Path:
+        return inside(self.out_dir, self.slug)
+
+    def chapter_file(self, index: int, ext: str) -> Path:
+        return inside(self.folder, f"{index + 1:02d}-{self.chapter_slugs[index]}.{ext}")
+
+    def files(self) -> list[Path]:
+        """Every file this track writes."""
+        out = [self.audio, self.audio.with_suffix(".lrc"), self.audio.with_suffix(".vtt")]
+        if self.split:
+            for i in range(len(self.chapter_slugs)):
+                out += [self.chapter_file(i, self.fmt), self.chapter_file(i, "lrc"), self.chapter_file(i, "vtt")]
+            out.append(inside(self.folder, f"{self.slug}.m3u8"))
+        return out
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    path: Path
+    title: str
+    seconds: float
+    chapters: int
+    loudness: float
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    tracks: tuple[TrackResult, ...]
+    playlist: Path
+
+
+def plan_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
+    if request.fmt not in FORMATS:
+        raise UsageError(f"--format must be mp3 or wav, not {request.fmt!r}")
+    if not request.targets:
+        raise UsageError("name at least one technique or routine to export, or use --all")
+    if request.out_dir.exists() and not request.out_dir.is_dir():
+        raise OutputError(f"{request.out_dir} is a file; -o needs a folder")
+    sessions = [library.load(target) for target in request.targets]
+    slugs = unique([slugify(s.name) for s in sessions])
+    jobs = []
+    for number, (target, session, slug) in enumerate(zip(request.targets, sessions, slugs, strict=True), 1):
+        marks = [item.title for item in build(session).items if isinstance(item, Mark)]
+        jobs.append(
+            TrackJob(
+                target=str(library.resolve(target)),
+                slug=slug,
+                number=number,
+                total=len(sessions),
+                out_dir=request.out_dir,
+                options=request.options,
+                split=request.split,
+                fmt=request.fmt,
+                cache_dir=cache_dir,
+                chapter_slugs=tuple(unique([slugify(m, "chapter") for m in marks])),
+            )
+        )
+    return jobs
+
+
+def export(
+    request: ExportRequest, progress: Progress | None = None, track_progress: Callable[[str], Progress] | None = None
+) -> ExportResult:
+    """Run an export. ``progress`` follows the speech stage; ``track_progress(slug)`` gives
+    each track's own progress callback (in this process)."""
+    cache = SpeechCache()
+    jobs = plan_jobs(request, cache.root)
+    playlist = inside(request.out_dir, PLAYLIST)
+    atomic.check_free([f for job in jobs for f in job.files()] + [playlist], request.force)
+    started = time.time()
+    try:
+        request.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic.sweep(request.out_dir)
+        _make_speech(jobs, request.options, cache, progress)
+        results = _run(jobs, request.jobs, track_progress)
+        atomic.write_bytes(playlist, m3u8([(r.seconds, r.title, r.path.name) for r in results]).encode("utf-8"))
+    except BaseException:
+        _remove_leftovers(request.out_dir, started)
+        raise
+    return ExportResult(tuple(results), playlist)
+
+
+def _make_speech(jobs: list[TrackJob], options: RenderOptions, cache: SpeechCache, progress: Progress | None) -> None:
+    """Synthesise every sentence of every track once, on all cores, into the cache."""
+    from voiceguide.text import sentences
+
+    store = speech_store(options, cache)
+    phrases: list[str] = []
+    for job in jobs:
+        session = library.load(job.target)
+        phrases += settled_plan(session, options, store, progress).phrases()
+    units = list(dict.fromkeys(s for p in phrases for s in sentences(p)))
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("speech", done[0], len(units))
+
+    store.ensure(units, step)
+
+
+def _run(
+    jobs: list[TrackJob], parallel: int | None, track_progress: Callable[[str], Progress] | None
+) -> list[TrackResult]:
+    count = max(1, min(parallel or cores(), len(jobs)))
+    if count == 1:
+        return [export_track(job, track_progress(job.slug) if track_progress else None) for job in jobs]
+    context = multiprocessing.get_context("spawn")
+    manager = context.Manager()
+    queue = manager.Queue()
+    pool = context.Pool(count, initializer=_worker_start)
+    try:
+        pending = [pool.apply_async(_pooled_track, (job, queue)) for job in jobs]
+        results: list[TrackResult | None] = [None] * len(jobs)
+        while any(r is None for r in results):
+            _drain(queue, track_progress)
+            for i, handle in enumerate(pending):
+                if results[i] is None and handle.ready():
+                    results[i] = handle.get()
+            time.sleep(0.05)
+        _drain(queue, track_progress)
+        pool.close()
+        return [r for r in results if r is not None]
+    except BaseException:
+        pool.terminate()  # SIGTERM: each worker removes its temporary files on the way out
+        raise
+    finally:
+        pool.join()
+        manager.shutdown()
+
+
+def _drain(queue: object, track_progress: Callable[[str], Progress] | None) -> None:
+    import queue as queues
+
+    while True:
+        try:
+            slug, stage, done, total = queue.get_nowait()  # type: ignore[attr-defined]
+        except queues.Empty:
+            return
+        if track_progress:
+            track_progress(slug)(stage, done, total)
+
+
+def _worker_start() -> None:
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops workers with SIGTERM
+
+
+def _pooled_track(job: TrackJob, queue: object) -> TrackResult:
+    def report(stage: str, done: int, total: int) -> None:
+        queue.put((job.slug, stage, done, total))  # type: ignore[attr-defined]
+
+    try:
+        return export_track(job, report)
+    except KeyboardInterrupt:  # stopped by the parent: temporary files are already removed
+        os._exit(130)
+
+
+def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult:
+    """Write one track (and its captions, and its chapter files with ``split``)."""
+    session = library.load(job.target)
+    prepared = prepare(session, job.options, cache=SpeechCache(job.cache_dir), jobs=1)
+    timeline = prepared.timeline
+    album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM
+    meter = Meter(SAMPLE_RATE, 2)
+    audio = job.audio
+    _write_captions(audio, captions.lines(timeline), timeline.title, album, timeline.duration)
+    chapters = tuple(tags.Chapter(s.title, _ms(s.start), _ms(timeline.section_end(s.index))) for s in timeline.sections)
+    track_tags = tags.TrackTags(
+        title=timeline.title,
+        album=album,
+        number=job.number,
+        total=job.total,
+        comment=session.summary,
+        length_ms=_ms(timeline.length),
+        chapters=chapters,
+        lyrics=tuple((line.text, int(round(line.start * 1000))) for line in captions.lines(timeline)),
+        cover=cover.cover_png(timeline.title),
+    )
+    render_file(
+        prepared,
+        audio,
+        progress=progress,
+        taps=(meter.add,),
+        finish=(lambda temp: tags.write(temp, track_tags)) if job.fmt == "mp3" else None,
+    )
+    written = [audio, audio.with_suffix(".lrc"), audio.with_suffix(".vtt")]
+    if job.split:
+        written += _split(job, prepared, session, track_tags)
+    return TrackResult(audio, timeline.title, timeline.duration, len(chapters), meter.integrated(), tuple(written))
+
+
+def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.TrackTags) -> list[Path]:
+    timeline = prepared.timeline
+    entries: list[tuple[float, str, str]] = []
+    written: list[Path] = []
+    total = len(timeline.sections)
+    for section in timeline.sections:
+        start, end = section.start, timeline.section_end(section.index)
+        path = job.chapter_file(section.index, job.fmt)
+        items = captions.lines(timeline, start, end)
+        seconds = (end - start) / timeline.sample_rate
+        _write_captions(path, items, section.title, timeline.title, seconds)
+        chapter_tags = tags.TrackTags(
+            title=section.title,
+            album=timeline.title,
+            number=section.index + 1,
+            total=total,
+            comment=session.summary,
+            length_ms=_ms(end - start),
+            lyrics=tuple((line.text, int(round(line.start * 1000))) for line in items),
+            cover=track.cover,
+        )
+        render_file(
+            prepared,
+            path,
+            start=start,
+            end=end,
+            finish=(lambda temp, t=chapter_tags: tags.write(temp, t)) if job.fmt == "mp3" else None,
+        )
+        entries.append((seconds, section.title, path.name))
+        written += [path, path.with_suffix(".lrc"), path.with_suffix(".vtt")]
+    playlist = inside(job.folder, f"{job.slug}.m3u8")
+    atomic.write_bytes(playlist, m3u8(entries).encode("utf-8"))
+    return written + [playlist]
+
+
+def _write_captions(audio: Path, items: list[captions.Line], title: str, album: str, seconds: float) -> None:
+    atomic.write_bytes(
+        audio.with_suffix(".lrc"), captions.lrc(items, title, album, tags.ARTIST, seconds).encode("utf-8")
+    )
+    atomic.write_bytes(audio.with_suffix(".vtt"), captions.vtt(items, title).encode("utf-8"))
+
+
+def m3u8(entries: list[tuple[float, str, str]]) -> str:
+    """An extended M3U playlist, UTF-8, with relative paths: (seconds, title, path) each."""
+    lines = ["#EXTM3U"]
+    for seconds, title, path in entries:
+        lines += [f"#EXTINF:{int(round(seconds))},{' '.join(title.split())}", path]
+    return "\n".join(lines) + "\n"
+
+
+def _ms(samples: int) -> int:
+    return int(round(samples * 1000 / SAMPLE_RATE))
+
+
+def _remove_leftovers(folder: Path, since: float) -> None:
+    """After an interruption: this run's temporary files, wherever its workers left them."""
+    with contextlib.suppress(OSError):
+        for leftover in folder.rglob(f".*{atomic.TEMP_MARK}*"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime >= since - 1:
+                    leftover.unlink()
+
+
+def summary_rows(result: ExportResult) -> list[tuple[str, str, str, str]]:
+    return [(str(r.path), format_clock(r.seconds), str(r.chapters), f"{r.loudness:.1f} LUFS") for r in result.tracks]

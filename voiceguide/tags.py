@@ -1,0 +1,74 @@
+"""ID3v2.3 tags for exported MP3s, written with mutagen: the usual fields, a cover, synced
+lyrics (SYLT), and chapters: a CHAP frame per section plus one top-level, ordered CTOC
+listing them all (some players show no chapters without it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, SYLT, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags, Encoding
+
+ARTIST = "voiceguide"
+GENRE = "Spoken Word"
+NO_OFFSET = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class TrackTags:
+    title: str
+    album: str
+    number: int
+    total: int
+    comment: str
+    length_ms: int
+    chapters: tuple[Chapter, ...] = ()
+    lyrics: tuple[tuple[str, int], ...] = ()  # (text, start in ms)
+    cover: bytes = b""
+
+
+def write(path: Path, tags: TrackTags) -> None:
+    """Replace the ID3 tag of ``path`` (an MP3 being written) with ``tags``."""
+    id3 = ID3()
+    utf16 = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 keeps every title intact
+    id3.add(TIT2(encoding=utf16, text=[tags.title]))
+    id3.add(TPE1(encoding=utf16, text=[ARTIST]))
+    id3.add(TALB(encoding=utf16, text=[tags.album]))
+    id3.add(TRCK(encoding=Encoding.LATIN1, text=[f"{tags.number}/{tags.total}"]))
+    id3.add(TCON(encoding=Encoding.LATIN1, text=[GENRE]))
+    id3.add(TLEN(encoding=Encoding.LATIN1, text=[str(tags.length_ms)]))
+    if tags.comment:
+        id3.add(COMM(encoding=utf16, lang="eng", desc="", text=[tags.comment]))
+    if tags.cover:
+        id3.add(APIC(encoding=Encoding.LATIN1, mime="image/png", type=3, desc="Cover", data=tags.cover))
+    if tags.lyrics:
+        id3.add(SYLT(encoding=utf16, lang="eng", format=2, type=1, desc="", text=list(tags.lyrics)))
+    ids = [f"chp{i}" for i in range(len(tags.chapters))]
+    for element, chapter in zip(ids, tags.chapters, strict=True):
+        id3.add(
+            CHAP(
+                element_id=element,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                start_offset=NO_OFFSET,
+                end_offset=NO_OFFSET,
+                sub_frames=[TIT2(encoding=utf16, text=[chapter.title])],
+            )
+        )
+    if ids:
+        id3.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=utf16, text=[tags.title])],
+            )
+        )
+    id3.save(str(path), v2_version=3, padding=lambda info: 1024)
