@@ -293,10 +293,11 @@ def test_ctrl_c_exits_130_and_removes_temporary_files(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.glob(".*voiceguide-tmp*")):
-        time.sleep(0.05)
-    assert list(out.glob(".*voiceguide-tmp*")), "the export had started writing"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not list(out.glob(".*voiceguide-tmp*.mp3")):
+        assert process.poll() is None, process.communicate()[1]
+        time.sleep(0.02)
+    assert list(out.glob(".*voiceguide-tmp*.mp3")), "the export had started writing"
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

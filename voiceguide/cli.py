@@ -341,6 +341,43 @@ def export(
     console.print(f"playlist: {result.playlist}")
 
 
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
+
+
+@app.command()
+@guarded
+def play(
+    target: Annotated[
+        str, typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, or an exported file.")
+    ],
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
+) -> None:
+    """Play a session through the sound device, starting at once.
+
+    Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
+    """
+    from voiceguide import library
+    from voiceguide.player.core import Player
+    from voiceguide.player.output import SimpleaudioOutput
+    from voiceguide.player.sources import FileSource, SessionSource, Source
+    from voiceguide.player.terminal import run
+
+    output = SimpleaudioOutput()
+    output.check()
+    source: Source
+    if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
+        source = FileSource(Path(target))
+    else:
+        source = SessionSource(library.load(target), _options(voice, pace, music, length, seed))
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    run(Player(source, output, volume=volume), interactive)
+
+
 @app.command()
 @guarded
 def voices(

@@ -10,21 +10,27 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pyloudnorm
-from scipy import ndimage, signal
+
+# scipy.signal and pyloudnorm take most of a second to import, so they are imported where
+# they are used: the player starts making sound before it needs them.
 
 OVERSAMPLE = 4  # true-peak estimate: BS.1770-4 annex 2 asks for at least 4x at 44.1/48 kHz
 _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
 
 
+@functools.cache
 def _k_filters(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    import pyloudnorm
+
     meter = pyloudnorm.Meter(sample_rate)
     return [(np.asarray(f.b), np.asarray(f.a), float(f.passband_gain)) for f in meter._filters.values()]
 
 
 def k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """K-weight a whole (short) signal along its first axis."""
+    from scipy import signal
+
     y = np.asarray(x, dtype=np.float64)
     for b, a, gain in _k_filters(sample_rate):
         y = gain * signal.lfilter(b, a, y, axis=0)
@@ -61,6 +67,8 @@ class Meter:
         data = np.ascontiguousarray(np.asarray(block, dtype=np.float64).reshape(len(block), -1).T)
         if data.size:
             self.peak = max(self.peak, float(np.max(np.abs(data))))
+        from scipy import signal
+
         weighted, self.state = signal.sosfilt(self.sos, data, axis=1, zi=self.state)
         joined = np.concatenate([self.pending, weighted], axis=1) if self.pending.shape[1] else weighted
         whole = joined.shape[1] // self.step
@@ -86,6 +94,8 @@ class Meter:
 @functools.cache
 def _interpolator() -> np.ndarray:
     """The 4x interpolation filter (a windowed sinc, as resample_poly designs it), made once."""
+    from scipy import signal
+
     half = 10 * OVERSAMPLE
     taps = signal.firwin(2 * half + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
     return np.asarray(taps)
@@ -93,6 +103,8 @@ def _interpolator() -> np.ndarray:
 
 def oversampled_peaks(x: np.ndarray) -> np.ndarray:
     """Per-sample peak magnitude of ``x`` (1-D) oversampled ``OVERSAMPLE`` times."""
+    from scipy import signal
+
     taps = _interpolator()
     delay = (len(taps) - 1) // 2
     up = signal.upfirdn(taps, np.asarray(x, dtype=np.float64), up=OVERSAMPLE)[delay : delay + len(x) * OVERSAMPLE]
@@ -134,6 +146,8 @@ def guard_gain(x: np.ndarray, ceiling_db: float, width: int = 176) -> np.ndarray
     need = np.minimum(1.0, ceiling / np.maximum(near_peaks(x, ceiling), 1e-12))
     if need.min(initial=1.0) >= 1.0:
         return np.ones(len(x))
+    from scipy import ndimage
+
     floor = ndimage.minimum_filter1d(need, size=2 * width + 1, mode="nearest")
     return np.minimum(ndimage.uniform_filter1d(floor, size=width + 1, mode="nearest"), need)
 

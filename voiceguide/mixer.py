@@ -57,6 +57,17 @@ class EventIndex:
         hi = bisect.bisect_left(self.starts, end)
         return [e for e in self.sounding[lo:hi] if e.end > start]
 
+    def mixable_until(self, horizon: int, attack: int, bridge: int) -> int:
+        """How far a mixer can render exactly when every event starting before ``horizon`` is
+        known (the player's timeline grows while it plays): the ducking ahead of an unknown
+        sentence, and the bridge across a gap to it, must not depend on what is not known yet."""
+        ready = horizon - attack - GUARD_CONTEXT
+        if self.speech:
+            last = max(e.end for e in self.speech[-4:])
+            if horizon - last < bridge:
+                ready = min(ready, last - GUARD_CONTEXT)
+        return max(0, ready)
+
     def speech_between(self, start: int, end: int) -> list[Event]:
         lo = bisect.bisect_left(self.speech_starts, start - self.longest)
         hi = bisect.bisect_left(self.speech_starts, end)

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
-from scipy import signal
 
 from voiceguide import levels
 from voiceguide.errors import RenderError, VoiceguideError
@@ -73,6 +72,8 @@ def resampled_length(count: int, rate: int) -> int:
 
 def prepare(entry: Entry) -> np.ndarray:
     """A cached sentence as it goes into the mix: 44.1 kHz, levelled, true-peak limited."""
+    from scipy import signal
+
     audio = entry.samples.astype(np.float32) / 32768.0
     if entry.rate != SAMPLE_RATE:
         g = math.gcd(SAMPLE_RATE, entry.rate)

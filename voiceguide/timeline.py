@@ -24,7 +24,7 @@ from voiceguide.text import sentences
 from voiceguide.units import BreathPattern
 
 SAMPLE_RATE = 44100
-LEAD_IN = 0.5  # seconds of music before the opening bell
+LEAD_IN = 0.1  # seconds before the opening bell (the player's first sound)
 BELL_STEP = 2.5  # seconds from a bell to the next thing
 TAIL = 5.0  # seconds after the last event: the bell rings out and the music fades
 CHIME_SECONDS = 5.0  # length of the bell sound itself
@@ -58,6 +58,14 @@ class SectionMark:
     index: int
     title: str
     start: int
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Every event that starts before ``position`` (samples) has been given. The layout says
+    so before it waits for a sentence's speech, so a player can mix up to here meanwhile."""
+
+    position: int
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,9 @@ SentenceLength = Callable[[str], int]
 
 def layout(
     plan: Plan, sentence_length: SentenceLength, pace: Pace, sample_rate: int = SAMPLE_RATE
-) -> Iterator[Event | SectionMark | End]:
-    """Yield the plan's events and section marks in order of start, then its ``End``.
+) -> Iterator[Event | SectionMark | Horizon | End]:
+    """Yield the plan's events and section marks in order of start, then its ``End``; a
+    ``Horizon`` comes before each step that needs a sentence's length.
 
     ``sentence_length(text)`` is the length in samples of one spoken sentence; it may block
     until that sentence has been synthesised.
@@ -119,6 +128,7 @@ def layout(
             for i, sentence in enumerate(sentences(item.text)):
                 if i:
                     cursor += samples(pace.sentence_gap)
+                yield Horizon(cursor)
                 length = sentence_length(sentence)
                 yield Event(cursor, length, "speech", section, sentence)
                 cursor += length
@@ -130,6 +140,7 @@ def layout(
             cursor += samples(BELL_STEP)
             previous = "bell"
         elif isinstance(item, Wait):
+            yield Horizon(cursor)
             events = _wait(item, cursor, section, sentence_length, sr)
             yield from events
             cursor += samples(item.seconds)
@@ -138,6 +149,7 @@ def layout(
             if previous == "speech":
                 cursor += samples(BREATH_SETTLE)
             span = samples(item.cycles * item.pattern.cycle)
+            yield Horizon(cursor)
             yield from _breathing(item.pattern, item.cycles, cursor, span, section, sentence_length, sr, [])
             cursor += span
             previous = "timed"
@@ -149,7 +161,7 @@ def build(plan: Plan, sentence_length: SentenceLength, pace: Pace, sample_rate: 
     return collect(plan, layout(plan, sentence_length, pace, sample_rate), sample_rate)
 
 
-def collect(plan: Plan, parts: Iterable[Event | SectionMark | End], sample_rate: int) -> Timeline:
+def collect(plan: Plan, parts: Iterable[Event | SectionMark | Horizon | End], sample_rate: int) -> Timeline:
     events: list[Event] = []
     marks: list[SectionMark] = []
     length = 0
@@ -158,7 +170,7 @@ def collect(plan: Plan, parts: Iterable[Event | SectionMark | End], sample_rate:
             events.append(part)
         elif isinstance(part, SectionMark):
             marks.append(part)
-        else:
+        elif isinstance(part, End):
             length = part.length
     return Timeline(plan.name, plan.title, plan.audience, sample_rate, length, tuple(events), tuple(marks))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import signal
 
 from voiceguide import levels
 from voiceguide.timeline import SAMPLE_RATE
@@ -72,6 +71,8 @@ def breath(kind: str, length: int) -> np.ndarray:
     phase = 2 * np.pi * np.cumsum(freq) / SR
     tone = np.sin(phase) + 0.25 * np.sin(2 * phase)
     # Air: soft noise, brighter as the breath fills (in) or empties (out).
+    from scipy import signal
+
     rng = np.random.default_rng(7 if rising else 11)
     noise = rng.standard_normal(length)
     dark = signal.lfilter(*signal.butter(2, 400 / (SR / 2)), noise)

@@ -22,11 +22,9 @@ from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
-import scipy.fft
 
 from voiceguide import levels
 from voiceguide.errors import UsageError
-from voiceguide.loudness import Meter
 from voiceguide.timeline import SAMPLE_RATE
 
 SIZE = 65536
@@ -60,13 +58,12 @@ def _rng(*parts: int) -> np.random.Generator:
 class Generated:
     """Overlap-add engine; a mood supplies each chunk's tonal and noise spectra."""
 
-    mood_id = 0
+    UNIT_LOUDNESS = 0.0  # LUFS of the mood at gain 1, the mean over many seeds (see calibrate())
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._chunks: OrderedDict[int, np.ndarray] = OrderedDict()
-        self.gain = 1.0
-        self.gain = self._calibrate()
+        self.gain = levels.gain(levels.MUSIC_LOUDNESS - self.UNIT_LOUDNESS)
 
     # A mood implements these two; each returns a (2, SIZE // 2 + 1) complex array or None.
     def tonal(self, j: int, t: float) -> np.ndarray | None:
@@ -83,10 +80,10 @@ class Generated:
         out = np.zeros((2, SIZE), np.float32)
         tonal = self.tonal(j, t)
         if tonal is not None:
-            out += scipy.fft.irfft(tonal, SIZE, axis=1).astype(np.float32) * _HANN
+            out += np.fft.irfft(tonal, SIZE, axis=1).astype(np.float32) * _HANN
         noisy = self.noise(j, t)
         if noisy is not None:
-            out += scipy.fft.irfft(noisy, SIZE, axis=1).astype(np.float32) * _SQRT_HANN
+            out += np.fft.irfft(noisy, SIZE, axis=1).astype(np.float32) * _SQRT_HANN
         out *= self.gain
         self._chunks[j] = out
         if len(self._chunks) > 6:
@@ -104,14 +101,22 @@ class Generated:
                 out[lo - start : hi - start] += self.chunk(j)[:, lo - j * HOP : hi - j * HOP].T
         return out
 
-    def _calibrate(self) -> float:
-        meter = Meter(SAMPLE_RATE, 2)
-        total = int(_CALIBRATION_SECONDS * SAMPLE_RATE)
-        for start in range(0, total, HOP):
-            meter.add(self.render(start, min(HOP, total - start)))
-        self._chunks.clear()
-        loudness = meter.integrated()
-        return levels.gain(levels.MUSIC_LOUDNESS - loudness) if loudness > -100 else 1.0
+    @classmethod
+    def calibrate(cls, seeds: range = range(1, 13), seconds: float = 40.0) -> float:
+        """Measure ``UNIT_LOUDNESS``: the mood's mean loudness at gain 1 over several seeds.
+        Run by hand when a mood changes; tests/test_sounds.py checks the stored value."""
+        from voiceguide.loudness import Meter
+
+        results = []
+        total = int(seconds * SAMPLE_RATE)
+        for seed in seeds:
+            music = cls(seed)
+            music.gain = 1.0
+            meter = Meter(SAMPLE_RATE, 2)
+            for start in range(0, total, HOP):
+                meter.add(music.render(start, min(HOP, total - start)))
+            results.append(meter.integrated())
+        return float(np.mean(results))
 
     # -- helpers for moods ---------------------------------------------------------------
 
@@ -148,7 +153,7 @@ def _smooth(x: float) -> float:
 class WarmPad(Generated):
     """Slow chords on soft, slightly detuned partials."""
 
-    mood_id = 1
+    UNIT_LOUDNESS = 4.38
     PERIOD = 16.0  # seconds per chord
     FADE = 5.0  # seconds of crossfade between chords
     # Chords as semitones above the key's root: I, vi, IV, V(sus), ii, IV(add9)
@@ -191,7 +196,7 @@ class WarmPad(Generated):
 class Waves(Generated):
     """Noise shaped like surf: each wave rolls in, brightens, and draws back."""
 
-    mood_id = 2
+    UNIT_LOUDNESS = -6.29
     NOISE_TOP_HZ = 7000.0
 
     def __init__(self, seed: int) -> None:
@@ -228,7 +233,7 @@ class Waves(Generated):
 class Bowls(Generated):
     """Singing bowls that bloom and ring out, over a low, quiet drone."""
 
-    mood_id = 3
+    UNIT_LOUDNESS = -2.23
     RATIOS = ((1.0, 1.0, 16.0), (2.71, 0.45, 10.0), (5.05, 0.2, 6.0), (8.2, 0.08, 3.5))
     SCALE = (0, 2, 4, 7, 9, 12)  # a major pentatonic, plus the octave
 

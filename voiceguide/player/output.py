@@ -1,0 +1,91 @@
+"""The sound device behind a small interface, with simpleaudio as its one backend.
+
+simpleaudio has no pause and no position: ``start`` plays a buffer from its first byte,
+``stop`` ends it (after the device drains what it holds), and the player keeps time itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.errors import PlaybackError
+
+NO_DEVICE = (
+    "no sound device could be opened ({detail}); `voiceguide export` writes files that play anywhere without one"
+)
+
+
+class Output(Protocol):
+    def check(self) -> None:
+        """Raise PlaybackError at once when there is no usable device."""
+        ...
+
+    def start(self, data: memoryview, position: int) -> None:
+        """Play ``data`` (int16 stereo) from its first frame, which is session sample ``position``."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def busy(self) -> bool:
+        """Still playing or draining."""
+        ...
+
+    def cue(self, sound: np.ndarray) -> None:
+        """Play a short int16 stereo sound alongside (pause and resume marks)."""
+        ...
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """ALSA prints its own complaints on file descriptor 2; one clear line is ours to give."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class SimpleaudioOutput:
+    def __init__(self, sample_rate: int = 44100) -> None:
+        try:
+            import simpleaudio
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise PlaybackError(NO_DEVICE.format(detail=f"simpleaudio is not installed: {exc}")) from None
+        self._sa = simpleaudio
+        self.sample_rate = sample_rate
+        self._play: object | None = None
+        self._cues: list[object] = []
+
+    def _open(self, data: object) -> object:
+        try:
+            with _quiet_stderr():
+                return self._sa.play_buffer(data, 2, 2, self.sample_rate)
+        except Exception as exc:  # simpleaudio raises its own error type for device problems
+            detail = str(exc).split(" -- CODE")[0].strip() or type(exc).__name__
+            raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
+
+    def check(self) -> None:
+        probe = self._open(np.zeros((64, 2), np.int16).tobytes())
+        probe.stop()  # type: ignore[attr-defined]
+
+    def start(self, data: memoryview, position: int) -> None:
+        self._play = self._open(data)
+
+    def stop(self) -> None:
+        if self._play is not None:
+            self._play.stop()  # type: ignore[attr-defined]
+
+    def busy(self) -> bool:
+        return bool(self._play is not None and self._play.is_playing())  # type: ignore[attr-defined]
+
+    def cue(self, sound: np.ndarray) -> None:
+        self._cues = [c for c in self._cues if c.is_playing()]  # type: ignore[attr-defined]
+        self._cues.append(self._open(np.ascontiguousarray(sound, dtype=np.int16).tobytes()))

@@ -1,0 +1,179 @@
+"""What the player plays: a session rendered on demand, or a sound file.
+
+A ``SessionSource`` starts at once: speech is synthesised in the background in the order it
+is needed, the timeline is laid out as it arrives, and the mixer renders any stretch the
+timeline already covers. The samples are the same ones ``render`` writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.ffmpeg import decode, probe
+from voiceguide.mixer import EventIndex, Mixer
+from voiceguide.plan import build, leaves
+from voiceguide.render import RenderOptions, settled_plan, speech_store
+from voiceguide.script import Session
+from voiceguide.sounds.music import open_music
+from voiceguide.speech_cache import SpeechCache
+from voiceguide.text import sentences
+from voiceguide.timeline import SAMPLE_RATE, End, Event, Horizon, SectionMark, layout
+
+WARM_CLIPS = 6
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    start: int  # samples
+
+
+class Source(Protocol):
+    title: str
+    sample_rate: int
+
+    def sections(self) -> list[Section]: ...
+
+    def length(self) -> int | None:
+        """Samples in all, once known."""
+        ...
+
+    def ready_until(self) -> int:
+        """Samples from the start that can be rendered now."""
+        ...
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        """float32 (count, 2)."""
+        ...
+
+    def failure(self) -> BaseException | None: ...
+
+
+class SessionSource:
+    def __init__(self, session: Session, options: RenderOptions, cache: SpeechCache | None = None) -> None:
+        self.title = session.title
+        self.sample_rate = SAMPLE_RATE
+        store = speech_store(options, cache, jobs=None)
+        fitting = options.length is not None or any(own is not None for _s, own in leaves(session))
+        # Fitting a length needs every sentence's real length first; otherwise play at once.
+        plan = settled_plan(session, options, store) if fitting else build(session)
+        self.plan = plan
+        self.store = store
+        self._index = EventIndex()
+        self._sections: list[Section] = []
+        self._horizon = 0
+        self._length: int | None = None
+        self._failure: BaseException | None = None
+        self._lock = threading.Lock()
+        self._grew = threading.Condition(self._lock)
+        music = open_music(options.music or plan.music, options.seed)
+        self.mixer = Mixer(self._index, store.clip, music, self.length)
+        ordered = list(dict.fromkeys(s for phrase in plan.phrases() for s in sentences(phrase)))  # as heard
+        store.ensure_in_background(ordered)
+        self._thread = threading.Thread(target=self._lay_out, name="voiceguide-layout", daemon=True)
+        self._thread.start()
+        threading.Thread(target=self._warm, args=(ordered,), name="voiceguide-warm", daemon=True).start()
+
+    def _warm(self, ordered: list[str]) -> None:
+        """Get the first clips ready for the mixer (and import what preparing them needs),
+        while the opening bell plays."""
+        try:
+            for sentence in ordered[:WARM_CLIPS]:
+                self.store.clip(sentence)
+        except BaseException:  # the layout thread reports speech failures
+            pass
+
+    def _lay_out(self) -> None:
+        try:
+            for part in layout(self.plan, self.store.length, self.store.spec.pace):
+                with self._lock:
+                    if isinstance(part, Event):
+                        self._index.add(part)
+                    elif isinstance(part, SectionMark):
+                        self._sections.append(Section(part.title, part.start))
+                    elif isinstance(part, Horizon):
+                        self._horizon = part.position
+                    elif isinstance(part, End):
+                        self._length = part.length
+                        self._horizon = part.length
+                    self._grew.notify_all()
+        except BaseException as exc:  # reported by failure(); the player stops with its message
+            with self._lock:
+                self._failure = exc
+                self._grew.notify_all()
+
+    def sections(self) -> list[Section]:
+        with self._lock:
+            return list(self._sections)
+
+    def length(self) -> int | None:
+        return self._length
+
+    def ready_until(self) -> int:
+        with self._lock:
+            if self._length is not None:
+                return self._length
+            return self._index.mixable_until(self._horizon, self.mixer.attack, self.mixer.bridge)
+
+    def wait(self, timeout: float) -> None:
+        with self._grew:
+            self._grew.wait(timeout)
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        return self.mixer.mix(start, count)
+
+    def failure(self) -> BaseException | None:
+        return self._failure
+
+
+class FileSource:
+    """An exported (or any) sound file, decoded by ffmpeg; its chapters are the sections."""
+
+    def __init__(self, path: Path) -> None:
+        info = probe(path)
+        self.title = info.title
+        self.sample_rate = SAMPLE_RATE
+        self._length = int(info.duration * SAMPLE_RATE)
+        chapters = [Section(c.title, int(c.start * SAMPLE_RATE)) for c in sorted(info.chapters, key=lambda c: c.start)]
+        self._sections = chapters or [Section(info.title, 0)]
+        self._sections[0] = Section(self._sections[0].title, 0)
+        self.path = path
+        self._stream: object = None
+        self._at = -1
+        self._pending = np.zeros((0, 2), np.float32)
+
+    def sections(self) -> list[Section]:
+        return list(self._sections)
+
+    def length(self) -> int | None:
+        return self._length
+
+    def ready_until(self) -> int:
+        return self._length
+
+    def wait(self, timeout: float) -> None:
+        return None
+
+    def failure(self) -> BaseException | None:
+        return None
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        if start != self._at:
+            self._stream = decode(self.path, start / SAMPLE_RATE)
+            self._pending = np.zeros((0, 2), np.float32)
+        parts, have = [self._pending], len(self._pending)
+        while have < count:
+            part = next(self._stream, None)  # type: ignore[call-overload]
+            if part is None:
+                parts.append(np.zeros((count - have, 2), np.float32))
+                break
+            parts.append(part)
+            have += len(part)
+        data = np.concatenate(parts)
+        self._pending, self._at = data[count:], start + count
+        return data[:count]

@@ -1,0 +1,155 @@
+"""The terminal around the player: keys in raw mode, a status line redrawn in place, and the
+loop that drives the core. With no terminal it simply plays to the end."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+import termios
+import tty
+from collections.abc import Iterator
+from typing import TextIO
+
+from voiceguide.player.core import VOLUME_STEP, Player, State, Status
+from voiceguide.units import format_clock
+
+TICK = 0.03  # seconds between heartbeats
+STATUS_EVERY = 0.25  # seconds between redraws of the status line
+
+KEYS = {
+    " ": "pause",
+    "n": "next",
+    "\x1b[C": "next",
+    "p": "previous",
+    "\x1b[D": "previous",
+    "+": "louder",
+    "=": "louder",
+    "-": "quieter",
+    "_": "quieter",
+    "q": "quit",
+    "Q": "quit",
+    "?": "help",
+    "h": "help",
+}
+HELP = """\
+  space      pause or resume
+  → or n     next section
+  ← or p     back to the start of this section (twice: the one before)
+  + / -      volume
+  q          quit
+  ?          these keys"""
+
+
+@contextlib.contextmanager
+def raw_keys(stream: TextIO) -> Iterator[int]:
+    """Put the terminal in cbreak mode (keys arrive one by one, no echo; Ctrl-C still
+    interrupts) and always put it back, on any exit, including SIGTERM."""
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+
+    def restore() -> None:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def on_term(signum: int, frame: object) -> None:
+        restore()
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    tty.setcbreak(fd)
+    try:
+        yield fd
+    finally:
+        restore()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def read_keys(fd: int | None, timeout: float) -> list[str]:
+    """Keys pressed within ``timeout`` seconds (arrow keys as their escape sequences)."""
+    if fd is None:
+        return []
+    ready, _, _ = select.select([fd], [], [], timeout)
+    if not ready:
+        return []
+    data = os.read(fd, 64).decode("utf-8", errors="ignore")
+    keys: list[str] = []
+    i = 0
+    while i < len(data):
+        if data[i] == "\x1b" and data[i + 1 : i + 2] == "[" and i + 2 < len(data):
+            keys.append(data[i : i + 3])
+            i += 3
+        else:
+            keys.append(data[i])
+            i += 1
+    return keys
+
+
+def status_line(status: Status, width: int) -> str:
+    marker = {State.PAUSED: "paused", State.BUFFERING: "preparing", State.STOPPING: "", State.FINISHED: "end"}.get(
+        status.state, ""
+    )
+    where = ""
+    if status.sections > 1 or (status.section and status.section != status.title):
+        where = f"{status.section_index + 1}/{status.sections} {status.section}"
+    clock = format_clock(status.position)
+    if status.length is not None:
+        clock += f" / {format_clock(status.length)}  -{format_clock(max(0.0, status.length - status.position))}"
+    parts = [status.title, where, clock, f"vol {status.volume}"] + ([f"[{marker}]"] if marker else [])
+    line = "  ".join(p for p in parts if p)
+    return line[: max(10, width - 1)]
+
+
+def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: TextIO = sys.stdin) -> None:
+    """Play to the end (or until quit). Keys and the status line only when ``interactive``."""
+    stack = contextlib.ExitStack()
+    with stack:
+        fd = stack.enter_context(raw_keys(keys_from)) if interactive else None
+        player.play(0)
+        last_draw = -1.0
+        try:
+            while player.state is not State.FINISHED:
+                for key in read_keys(fd, TICK) if fd is not None else []:
+                    _dispatch(player, KEYS.get(key, ""), out)
+                if fd is None:
+                    _sleep(TICK)
+                player.tick()
+                now = player.clock.now()
+                if interactive and now - last_draw >= STATUS_EVERY:
+                    _draw(player, out)
+                    last_draw = now
+        finally:
+            player.output.stop()
+            if interactive:
+                out.write("\r\x1b[K")
+                out.flush()
+
+
+def _dispatch(player: Player, action: str, out: TextIO) -> None:
+    if action == "pause":
+        player.toggle_pause()
+    elif action == "next":
+        player.next_section()
+    elif action == "previous":
+        player.previous_section()
+    elif action == "louder":
+        player.change_volume(VOLUME_STEP)
+    elif action == "quieter":
+        player.change_volume(-VOLUME_STEP)
+    elif action == "quit":
+        player.quit()
+    elif action == "help":
+        out.write("\r\x1b[K" + HELP + "\n")
+        out.flush()
+
+
+def _draw(player: Player, out: TextIO) -> None:
+    width = os.get_terminal_size(out.fileno()).columns if out.isatty() else 80
+    out.write("\r\x1b[K" + status_line(player.status(), width))
+    out.flush()
+
+
+def _sleep(seconds: float) -> None:
+    select.select([], [], [], seconds)
