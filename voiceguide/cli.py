@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -412,5 +413,13 @@ def voices(
         print(f"{mark} {row['voice']:<34} {row['name']}")
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C: temporary files are removed on the way out
+
+
 def main() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt; voiceguide always wants Ctrl-C to stop it cleanly (exit 130).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminated)
     app(prog_name="voiceguide")

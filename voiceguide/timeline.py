@@ -24,7 +24,7 @@ from voiceguide.text import sentences
 from voiceguide.units import BreathPattern
 
 SAMPLE_RATE = 44100
-LEAD_IN = 0.1  # seconds before the opening bell (the player's first sound)
+LEAD_IN = 0.0  # seconds before the opening bell: the player's first sound is the bell
 BELL_STEP = 2.5  # seconds from a bell to the next thing
 TAIL = 5.0  # seconds after the last event: the bell rings out and the music fades
 CHIME_SECONDS = 5.0  # length of the bell sound itself

@@ -29,6 +29,7 @@ from voiceguide.sinks import to_pcm16
 from voiceguide.sounds import cues
 
 AHEAD = 1.5  # seconds of samples kept on the tape ahead of the device
+FIRST = 0.4  # seconds on the tape before the device starts (the rest follows at once)
 LOW_WATER = 0.4  # seconds: less than this ahead while the source is not ready means buffering
 HOLDS = 0.25  # seconds the device may already hold beyond what it has been fed by the clock
 FADE = 0.04  # seconds of fade at every stop and start
@@ -261,7 +262,7 @@ class Player:
         """Render and write the tape ahead of the device, up to what the source has ready."""
         assert self.tape is not None
         front = self.started_pos if fade_in else self.handed()
-        limit = min(self.source.ready_until(), self.tape.end, front + int(AHEAD * self.sr))
+        limit = min(self.source.ready_until(), self.tape.end, front + int((FIRST if fade_in else AHEAD) * self.sr))
         length = self.source.length()
         if length is not None:
             limit = min(limit, length)

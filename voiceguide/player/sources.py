@@ -53,6 +53,10 @@ class Source(Protocol):
 
     def failure(self) -> BaseException | None: ...
 
+    def prepare_ahead(self) -> None:
+        """Called once the sound has started: a chance to get ready for what comes next."""
+        ...
+
 
 class SessionSource:
     def __init__(self, session: Session, options: RenderOptions, cache: SpeechCache | None = None) -> None:
@@ -77,16 +81,21 @@ class SessionSource:
         store.ensure_in_background(ordered)
         self._thread = threading.Thread(target=self._lay_out, name="voiceguide-layout", daemon=True)
         self._thread.start()
-        threading.Thread(target=self._warm, args=(ordered,), name="voiceguide-warm", daemon=True).start()
+        self._ordered = ordered
 
-    def _warm(self, ordered: list[str]) -> None:
-        """Get the first clips ready for the mixer (and import what preparing them needs),
-        while the opening bell plays."""
-        try:
-            for sentence in ordered[:WARM_CLIPS]:
-                self.store.clip(sentence)
-        except BaseException:  # the layout thread reports speech failures
-            pass
+    def prepare_ahead(self) -> None:
+        """Once the sound has started: get the first clips ready for the mixer (importing
+        what preparing them needs) while the opening bell plays. Not sooner: those imports
+        would hold up the first sound."""
+
+        def warm() -> None:
+            try:
+                for sentence in self._ordered[:WARM_CLIPS]:
+                    self.store.clip(sentence)
+            except BaseException:  # the layout thread reports speech failures
+                pass
+
+        threading.Thread(target=warm, name="voiceguide-warm", daemon=True).start()
 
     def _lay_out(self) -> None:
         try:
@@ -160,6 +169,9 @@ class FileSource:
         return None
 
     def failure(self) -> BaseException | None:
+        return None
+
+    def prepare_ahead(self) -> None:
         return None
 
     def render(self, start: int, count: int) -> np.ndarray:

@@ -108,6 +108,7 @@ def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: 
     with stack:
         fd = stack.enter_context(raw_keys(keys_from)) if interactive else None
         player.play(0)
+        player.source.prepare_ahead()
         last_draw = -1.0
         try:
             while player.state is not State.FINISHED:

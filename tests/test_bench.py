@@ -1,0 +1,25 @@
+"""`make bench` runs: the benchmark, on tiny inputs, produces every row. No speeds are asserted
+here; the goals are checked by the benchmark itself and reported in BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = [line for line in out.read_text().splitlines() if line.startswith("| ") and not line.startswith("| #")]
+    assert [int(line.split("|")[1]) for line in table] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(line.rstrip().endswith(("yes |", "**no** |", "reported |")) for line in table)
+    assert "Machine:" in out.read_text()
