@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.audio import read_wav  # noqa: E402
+from tests.audio import peak_rss_mb, read_wav  # noqa: E402
 from tests.pulse import Pulse, load_recording  # noqa: E402
 
 PY = sys.executable
@@ -61,15 +61,9 @@ def voiceguide(*args: str, env: dict[str, str]) -> float:
     return took
 
 
-def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one voiceguide process (its own, not its ffmpeg's)."""
-    process = subprocess.Popen(
-        [PY, "-m", "voiceguide", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"voiceguide {' '.join(args)} failed")
-    return usage.ru_maxrss / 1024.0
+def peak_rss(args: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of one voiceguide process, in MB (its own, not its ffmpeg's)."""
+    return peak_rss_mb([PY, "-m", "voiceguide", *args], env)
 
 
 def ffmpeg_floor(seconds: float, out: Path) -> float:
@@ -230,7 +224,7 @@ class Bench:
             voiceguide("render", target, "-o", str(self.work / "mem.mp3"), "--force", env=self.env)  # warm the cache
             results[label], values = median_of(
                 max(1, self.repeat - 1),
-                lambda t=target: peak_rss_mb(["render", t, "-o", str(self.work / "mem.mp3"), "--force"], self.env),
+                lambda t=target: peak_rss(["render", t, "-o", str(self.work / "mem.mp3"), "--force"], self.env),
             )
             self.log(f"memory {label}: {values}")
         long_seconds = session_seconds(self.long, self.env, self.work)

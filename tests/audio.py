@@ -12,19 +12,31 @@ import numpy as np
 SR = 44100
 
 
+class WavView:
+    """A WAV (16-bit PCM or 32-bit float) mapped, not read: slices come back as float64."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+        fmt = head.index(b"fmt ")
+        self.tag, self.channels = struct.unpack("<HH", head[fmt + 8 : fmt + 12])
+        at = head.index(b"data")
+        size = struct.unpack("<I", head[at + 4 : at + 8])[0]
+        dtype = "<f4" if self.tag == 3 else "<i2"
+        frames = size // (np.dtype(dtype).itemsize * self.channels)
+        self.data = np.memmap(path, dtype=dtype, mode="r", offset=at + 8, shape=(frames, self.channels))
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        part = np.asarray(self.data[key], dtype=np.float64)  # type: ignore[index]
+        return part if self.tag == 3 else part / 32768.0
+
+
 def read_wav(path: Path) -> np.ndarray:
-    """A WAV (16-bit PCM or 32-bit float) as float64 (frames, channels)."""
-    data = Path(path).read_bytes()
-    fmt = data.index(b"fmt ")
-    tag, channels = struct.unpack("<HH", data[fmt + 8 : fmt + 12])
-    at = data.index(b"data")
-    size = struct.unpack("<I", data[at + 4 : at + 8])[0]
-    payload = data[at + 8 : at + 8 + size]
-    if tag == 3:
-        samples = np.frombuffer(payload, "<f4").astype(np.float64)
-    else:
-        samples = np.frombuffer(payload, "<i2").astype(np.float64) / 32768.0
-    return samples.reshape(-1, channels)
+    """A whole WAV (16-bit PCM or 32-bit float) as float64 (frames, channels)."""
+    return WavView(path)[:]
 
 
 def decode(path: Path) -> np.ndarray:
@@ -54,3 +66,26 @@ def ebur128(path: Path) -> tuple[float, float]:
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
     peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.inf]+) dBFS", summary).group(1))  # type: ignore[union-attr]
     return integrated, peak
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str] | None = None) -> float:
+    """Run ``command`` and return its own peak resident memory in MB (the kernel's VmHWM,
+    read until it exits), not counting the programs it starts (ffmpeg, voice workers)."""
+    import os
+    import time
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        try:
+            with open(f"/proc/{process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.02)
+    if process.returncode != 0:
+        raise AssertionError(f"{command} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    del os
+    return peak / 1024

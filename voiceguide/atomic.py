@@ -18,8 +18,9 @@ STALE_SECONDS = 6 * 3600
 
 
 def temp_path(target: Path) -> Path:
-    """A hidden name beside ``target``, keeping its suffix so tools know the format."""
-    return target.with_name(f".{target.stem}{TEMP_MARK}{secrets.token_hex(4)}{target.suffix}")
+    """A hidden name beside ``target`` that names the writing process and keeps the suffix
+    (so tools know the format): ``.name.voiceguide-tmp-PID-RANDOM.mp3``."""
+    return target.with_name(f".{target.stem}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
 
 
 def conflicts(targets: Iterable[Path]) -> list[Path]:
@@ -48,7 +49,7 @@ def replacing(target: Path) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone already, or a read-only folder that never held it
             temp.unlink()
 
 
@@ -58,14 +59,26 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 
 def sweep(folder: Path) -> None:
-    """Remove temporary files that a killed earlier run left behind (older than a few hours,
-    so a run still going in the same folder is not disturbed)."""
+    """Remove temporary files that a killed earlier run left behind in ``folder``: those
+    whose writing process is gone (or that are hours old). A run still going in the same
+    folder is left alone."""
     now = time.time()
     with contextlib.suppress(OSError):
         for leftover in folder.glob(f".*{TEMP_MARK}*"):
-            with contextlib.suppress(OSError):
-                if now - leftover.stat().st_mtime > STALE_SECONDS:
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(leftover.name.split(TEMP_MARK, 1)[1].split("-", 1)[0])
+                if not _alive(pid) or now - leftover.stat().st_mtime > STALE_SECONDS:
                     leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _sync_dir(folder: Path) -> None:

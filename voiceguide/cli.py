@@ -56,6 +56,10 @@ def guarded(func: F) -> F:
         except KeyboardInterrupt:
             _err("voiceguide: interrupted")
             raise typer.Exit(130) from None
+        except OSError as exc:  # the machine's doing (a full disk, a lost device): one line, exit 1
+            where = f": {exc.filename}" if exc.filename else ""
+            _err(f"voiceguide: {exc.strerror or exc}{where}")
+            raise typer.Exit(1) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so plainly, with the details behind --debug
@@ -269,6 +273,7 @@ def render(
         + ([stems / f"{n}.wav" for n in ("voice", "music", "cues")] if stems else [])
     )
     atomic.check_free(targets, force)
+    atomic.sweep(output.parent)
     session = library.load(target)
     options = _options(voice, pace, music, length, seed)
     with _Bar(session.name) as bar:
@@ -374,7 +379,10 @@ def play(
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))
     else:
-        source = SessionSource(library.load(target), _options(voice, pace, music, length, seed))
+        session = library.load(target)
+        # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
+        with _Bar(session.name) as bar:
+            source = SessionSource(session, _options(voice, pace, music, length, seed), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     run(Player(source, output, volume=volume), interactive)
 
@@ -399,7 +407,8 @@ def voices(
         _err(f"voiceguide: system voices unavailable: {exc}")
     for entry in system:
         ident = str(entry.get("id", ""))
-        langs = [str(x) for x in entry.get("languages", [])]
+        listed = entry.get("languages")
+        langs = [str(x) for x in listed] if isinstance(listed, list) else []
         if not every and not (ident.split("/")[-1].startswith("en") or any(x.startswith("en") for x in langs)):
             continue
         rows.append({"voice": f"system:{ident}", "engine": "pyttsx3", "name": entry.get("name", ""), "default": False})

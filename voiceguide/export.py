@@ -16,7 +16,6 @@ Each track depends only on its script, options and the cache, so the bytes do no
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import signal
@@ -143,15 +142,14 @@ def export(
     jobs = plan_jobs(request, cache.root)
     playlist = inside(request.out_dir, PLAYLIST)
     atomic.check_free([f for job in jobs for f in job.files()] + [playlist], request.force)
-    started = time.time()
     try:
         request.out_dir.mkdir(parents=True, exist_ok=True)
-        atomic.sweep(request.out_dir)
+        _sweep(jobs)
         _make_speech(jobs, request.options, cache, progress)
         results = _run(jobs, request.jobs, track_progress)
         atomic.write_bytes(playlist, m3u8([(r.seconds, r.title, r.path.name) for r in results]).encode("utf-8"))
     except BaseException:
-        _remove_leftovers(request.out_dir, started)
+        _sweep(jobs)  # what stopped workers left; this process removed its own
         raise
     return ExportResult(tuple(results), playlist)
 
@@ -244,7 +242,6 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
     album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM
     meter = Meter(SAMPLE_RATE, 2)
     audio = job.audio
-    _write_captions(audio, captions.lines(timeline), timeline.title, album, timeline.duration)
     chapters = tuple(tags.Chapter(s.title, _ms(s.start), _ms(timeline.section_end(s.index))) for s in timeline.sections)
     track_tags = tags.TrackTags(
         title=timeline.title,
@@ -262,8 +259,9 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
         audio,
         progress=progress,
         taps=(meter.add,),
-        finish=(lambda temp: tags.write(temp, track_tags)) if job.fmt == "mp3" else None,
+        finish=_tagger(track_tags) if job.fmt == "mp3" else None,
     )
+    _write_captions(audio, captions.lines(timeline), timeline.title, album, timeline.duration)
     written = [audio, audio.with_suffix(".lrc"), audio.with_suffix(".vtt")]
     if job.split:
         written += _split(job, prepared, session, track_tags)
@@ -280,7 +278,6 @@ def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.Trac
         path = job.chapter_file(section.index, job.fmt)
         items = captions.lines(timeline, start, end)
         seconds = (end - start) / timeline.sample_rate
-        _write_captions(path, items, section.title, timeline.title, seconds)
         chapter_tags = tags.TrackTags(
             title=section.title,
             album=timeline.title,
@@ -291,18 +288,18 @@ def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.Trac
             lyrics=tuple((line.text, int(round(line.start * 1000))) for line in items),
             cover=track.cover,
         )
-        render_file(
-            prepared,
-            path,
-            start=start,
-            end=end,
-            finish=(lambda temp, t=chapter_tags: tags.write(temp, t)) if job.fmt == "mp3" else None,
-        )
+        render_file(prepared, path, start=start, end=end, finish=_tagger(chapter_tags) if job.fmt == "mp3" else None)
+        _write_captions(path, items, section.title, timeline.title, seconds)
         entries.append((seconds, section.title, path.name))
         written += [path, path.with_suffix(".lrc"), path.with_suffix(".vtt")]
     playlist = inside(job.folder, f"{job.slug}.m3u8")
     atomic.write_bytes(playlist, m3u8(entries).encode("utf-8"))
     return written + [playlist]
+
+
+def _tagger(values: tags.TrackTags) -> Callable[[Path], None]:
+    """Tags the complete temporary file before it takes its name."""
+    return lambda temp: tags.write(temp, values)
 
 
 def _write_captions(audio: Path, items: list[captions.Line], title: str, album: str, seconds: float) -> None:
@@ -324,13 +321,9 @@ def _ms(samples: int) -> int:
     return int(round(samples * 1000 / SAMPLE_RATE))
 
 
-def _remove_leftovers(folder: Path, since: float) -> None:
-    """After an interruption: this run's temporary files, wherever its workers left them."""
-    with contextlib.suppress(OSError):
-        for leftover in folder.rglob(f".*{atomic.TEMP_MARK}*"):
-            with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime >= since - 1:
-                    leftover.unlink()
+def _sweep(jobs: list[TrackJob]) -> None:
+    for folder in {job.out_dir for job in jobs} | {job.folder for job in jobs if job.split}:
+        atomic.sweep(folder)
 
 
 def summary_rows(result: ExportResult) -> list[tuple[str, str, str, str]]:

@@ -78,10 +78,10 @@ def looks_like_path(target: str) -> bool:
 def resolve(target: str) -> Path:
     """The file for a library name or a path; a UsageError when there is none."""
     if looks_like_path(target):
-        path = Path(target)
-        if not path.exists():
+        given = Path(target)
+        if not given.exists():
             raise UsageError(f"{target}: no such file")
-        return path
+        return given
     path = find(target)
     if path is None:
         names = [e.name for e in entries()]

@@ -108,7 +108,8 @@ class _Reader:
         if node.kind != "scalar" or node.value is None or isinstance(node.value, bool):
             self.problem(node, f"{what} must be text")
             return None
-        text = str(node.value).strip()
+        # Control characters mean nothing to a voice or a player: they become spaces.
+        text = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(node.value)).split())
         if not text:
             self.problem(node, f"{what} is empty")
             return None

@@ -38,7 +38,7 @@ def k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def power_db(mean_square: float) -> float:
-    return -0.691 + 10 * np.log10(max(mean_square, 1e-20))
+    return float(-0.691 + 10 * np.log10(max(mean_square, 1e-20)))
 
 
 def clip_loudness(mono: np.ndarray, sample_rate: int, channels: int = 2) -> float:
@@ -108,14 +108,15 @@ def oversampled_peaks(x: np.ndarray) -> np.ndarray:
     taps = _interpolator()
     delay = (len(taps) - 1) // 2
     up = signal.upfirdn(taps, np.asarray(x, dtype=np.float64), up=OVERSAMPLE)[delay : delay + len(x) * OVERSAMPLE]
-    return np.abs(up).reshape(len(x), OVERSAMPLE).max(axis=1)
+    peaks: np.ndarray = np.abs(up).reshape(len(x), OVERSAMPLE).max(axis=1)
+    return peaks
 
 
 def true_peak_db(x: np.ndarray) -> float:
     """True peak in dBTP of a 1-D or (n, channels) signal."""
     x = np.asarray(x).reshape(len(x), -1)
     peak = max(float(oversampled_peaks(x[:, c]).max()) if len(x) else 0.0 for c in range(x.shape[1]))
-    return 20 * np.log10(max(peak, 1e-12))
+    return float(20 * np.log10(max(peak, 1e-12)))
 
 
 def near_peaks(x: np.ndarray, ceiling: float, margin_db: float = 1.5, reach: int = 64) -> np.ndarray:
@@ -149,7 +150,8 @@ def guard_gain(x: np.ndarray, ceiling_db: float, width: int = 176) -> np.ndarray
     from scipy import ndimage
 
     floor = ndimage.minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-    return np.minimum(ndimage.uniform_filter1d(floor, size=width + 1, mode="nearest"), need)
+    gain: np.ndarray = np.minimum(ndimage.uniform_filter1d(floor, size=width + 1, mode="nearest"), need)
+    return gain
 
 
 def limit_true_peak(x: np.ndarray, sample_rate: int, ceiling_db: float) -> np.ndarray:

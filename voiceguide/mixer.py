@@ -84,7 +84,8 @@ class Stems:
     cues: np.ndarray
 
     def mix(self) -> np.ndarray:
-        return self.music + (self.voice + self.cues)[:, None]
+        mixed: np.ndarray = self.music + (self.voice + self.cues)[:, None]
+        return mixed
 
     def scaled(self, gain: np.ndarray) -> Stems:
         return Stems(self.voice * gain, self.music * gain[:, None], self.cues * gain)
@@ -199,5 +200,5 @@ def guard_gain_of(mixed: np.ndarray) -> np.ndarray | None:
     if max(float(mixed.max(initial=0.0)), -float(mixed.min(initial=0.0))) <= levels.gain(levels.MIX_CEILING - 0.3):
         return None
     ceiling = levels.MIX_CEILING
-    gain = np.minimum(guard_gain(mixed[:, 0], ceiling), guard_gain(mixed[:, 1], ceiling))
+    gain: np.ndarray = np.minimum(guard_gain(mixed[:, 0], ceiling), guard_gain(mixed[:, 1], ceiling))
     return gain.astype(np.float32)

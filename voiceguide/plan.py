@@ -134,7 +134,8 @@ Chooser = Callable[[int, Script], Choice]
 
 def build(session: Session, choose: Choice | Chooser = MIDDLE) -> Plan:
     """Expand ``session``. ``choose`` is one Choice for all, or a function of (index, technique)."""
-    pick: Chooser = choose if callable(choose) else (lambda _i, _s: choose)  # type: ignore[assignment,return-value]
+    fixed = choose if isinstance(choose, Choice) else None
+    pick: Chooser = (lambda _i, _s: fixed) if fixed is not None else choose  # type: ignore[assignment]
     items: list[Item] = []
     techniques = leaves(session)
     if isinstance(session, Routine):

@@ -161,7 +161,7 @@ def render_file(
             handle = stack.enter_context(open(path, "wb"))
             stem_sinks[name] = WavSink(handle, frames, floating=True)
         if output.suffix.lower() == ".mp3":
-            sink = Mp3Sink(temp)
+            sink = Mp3Sink(temp, label=output)
             try:
                 stream(prepared, sink, stem_sinks, progress, start, stop, taps)
                 sink.close()

@@ -95,7 +95,7 @@ class Synthesizer:
 
     def voice(self) -> Voice:
         if self._voice is None:
-            self._voice = open_voice(self.spec, threads=self.jobs)
+            self._voice = open_voice(self.spec)
         return self._voice
 
     def stream(self, sentences: list[str]) -> Iterator[tuple[str, np.ndarray, int]]:
@@ -132,7 +132,7 @@ _worker_voice: Voice | None = None
 
 def _worker_start(spec: VoiceSpec) -> None:
     global _worker_voice
-    _worker_voice = open_voice(spec, threads=1)
+    _worker_voice = open_voice(spec)
 
 
 def _worker_say(sentence: str) -> tuple[np.ndarray, int]:

@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, SYLT, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags, Encoding
+
+from voiceguide.errors import RenderError
 
 ARTIST = "voiceguide"
 GENRE = "Spoken Word"
@@ -71,4 +74,10 @@ def write(path: Path, tags: TrackTags) -> None:
                 sub_frames=[TIT2(encoding=utf16, text=[tags.title])],
             )
         )
-    id3.save(str(path), v2_version=3, padding=lambda info: 1024)
+    try:
+        id3.save(str(path), v2_version=3, padding=lambda info: 1024)
+    except MutagenError as exc:  # mutagen wraps the OSError (a full disk, say): hand that on
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc.__cause__
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise RenderError(f"could not write the tags of {path.name}: {exc}") from None

@@ -17,7 +17,7 @@ import numpy as np
 from voiceguide.ffmpeg import decode, probe
 from voiceguide.mixer import EventIndex, Mixer
 from voiceguide.plan import build, leaves
-from voiceguide.render import RenderOptions, settled_plan, speech_store
+from voiceguide.render import Progress, RenderOptions, settled_plan, speech_store
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
 from voiceguide.speech_cache import SpeechCache
@@ -59,13 +59,19 @@ class Source(Protocol):
 
 
 class SessionSource:
-    def __init__(self, session: Session, options: RenderOptions, cache: SpeechCache | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        options: RenderOptions,
+        cache: SpeechCache | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.title = session.title
         self.sample_rate = SAMPLE_RATE
         store = speech_store(options, cache, jobs=None)
         fitting = options.length is not None or any(own is not None for _s, own in leaves(session))
         # Fitting a length needs every sentence's real length first; otherwise play at once.
-        plan = settled_plan(session, options, store) if fitting else build(session)
+        plan = settled_plan(session, options, store, progress) if fitting else build(session)
         self.plan = plan
         self.store = store
         self._index = EventIndex()

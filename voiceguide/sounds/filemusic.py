@@ -23,6 +23,7 @@ IN_MEMORY_SECONDS = 90.0
 MEASURE_SECONDS = 60.0
 MAX_CROSSFADE = 3.0
 MIN_SECONDS = 0.2
+KEEP = 4 * SAMPLE_RATE  # decoded samples kept for the mixer's overlapping requests
 
 
 class FileMusic:
@@ -41,8 +42,8 @@ class FileMusic:
         self.fade = int(min(MAX_CROSSFADE, self.length / SAMPLE_RATE / 4) * SAMPLE_RATE)
         self.period = self.length - self.fade
         self._stream: Iterator[np.ndarray] | None = None
-        self._stream_pos = -1
-        self._pending = np.zeros((0, 2), np.float32)
+        self._window_at = -1  # the stream's recent samples: [_window_at, _window_at + len(_window))
+        self._window = np.zeros((0, 2), np.float32)
         self.head = head[: self.fade].copy()
         self.tail = self._read(self.period, self.fade) if not short else head[self.period : self.length].copy()
         self.gain = self._level(head[: int(MEASURE_SECONDS * SAMPLE_RATE)])
@@ -53,7 +54,8 @@ class FileMusic:
     @staticmethod
     def _level(sample: np.ndarray) -> float:
         meter = Meter(SAMPLE_RATE, 2)
-        meter.add(sample)
+        for at in range(0, len(sample), SAMPLE_RATE):  # a second at a time: little memory in flight
+            meter.add(sample[at : at + SAMPLE_RATE])
         loudness = meter.integrated()
         if loudness < -70:
             return 1.0
@@ -77,24 +79,28 @@ class FileMusic:
         return out * np.float32(self.gain)
 
     def _read(self, at: int, count: int) -> np.ndarray:
-        """``count`` samples of the file from sample ``at`` (from memory, or streamed)."""
+        """``count`` samples of the file from sample ``at``: from memory, or streamed.
+
+        The mixer asks for overlapping stretches (each block with a little context on both
+        sides), so the last few seconds decoded are kept, and ffmpeg is restarted only for a
+        real jump (a seek in the player)."""
         if self.data is not None:
             return self.data[at : at + count]
-        if at != self._stream_pos:
+        end = self._window_at + len(self._window)
+        if not self._window_at <= at <= end:
             self._stream = decode(self.path, start=at / SAMPLE_RATE)
-            self._stream_pos = at
-            self._pending = np.zeros((0, 2), np.float32)
-        parts = [self._pending]
-        have = len(self._pending)
-        while have < count:
+            self._window_at, self._window = at, np.zeros((0, 2), np.float32)
+            end = at
+        parts = [self._window]
+        while end < at + count:
             assert self._stream is not None
             part = next(self._stream, None)
-            if part is None:  # the file ended early (its stated duration was long): pad with silence
-                parts.append(np.zeros((count - have, 2), np.float32))
-                break
+            if part is None:  # the file ended early (its stated duration was long): silence
+                part = np.zeros((at + count - end, 2), np.float32)
             parts.append(part)
-            have += len(part)
-        data = np.concatenate(parts)
-        self._pending = data[count:]
-        self._stream_pos = at + count
-        return data[:count]
+            end += len(part)
+        window = np.concatenate(parts) if len(parts) > 1 else self._window
+        drop = max(0, len(window) - KEEP)  # what is left still covers the request: it ends at most a part later
+        self._window_at, self._window = self._window_at + drop, window[drop:]
+        offset = at - self._window_at
+        return self._window[offset : offset + count]

