@@ -99,3 +99,16 @@ def test_user_music_file_loops_with_a_crossfade(tmp_path) -> None:  # type: igno
     level = [rms_db(x[i * SR // 2 : (i + 1) * SR // 2]) for i in range(20)]
     assert max(level) - min(level) < 3, "a one-second file loops into a steady bed"
     np.testing.assert_array_equal(open_music(str(path), seed=0).render(4 * SR, SR), x[4 * SR : 5 * SR])
+
+
+def test_meter_agrees_with_pyloudnorm_block_by_block() -> None:
+    import pyloudnorm
+
+    rng = np.random.default_rng(4)
+    signal = rng.standard_normal((SR * 30, 2)) * 0.05
+    signal[SR * 5 : SR * 9] *= 6  # a loud stretch, and a near-silent one for the gates
+    signal[SR * 20 : SR * 24] *= 0.001
+    meter = Meter(SR, 2)
+    for start in range(0, len(signal), 12345):
+        meter.add(signal[start : start + 12345])
+    assert abs(meter.integrated() - pyloudnorm.Meter(SR).integrated_loudness(signal)) < 0.01

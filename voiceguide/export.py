@@ -18,18 +18,31 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from voiceguide import atomic, captions, cover, library, tags
 from voiceguide.errors import OutputError, UsageError
-from voiceguide.loudness import Meter
+from voiceguide.loudness import Meter, warm_imports
 from voiceguide.names import inside, slugify, unique
-from voiceguide.plan import Mark, build
-from voiceguide.render import Prepared, Progress, RenderOptions, prepare, render_file, settled_plan, speech_store
+from voiceguide.plan import Choice, Mark, build
+from voiceguide.render import (
+    Prepared,
+    Progress,
+    RenderOptions,
+    build_with,
+    prepare,
+    render_file,
+    settled_choices,
+    speech_store,
+)
 from voiceguide.script import Routine, Session
 from voiceguide.speech import cores
 from voiceguide.speech_cache import SpeechCache
@@ -66,6 +79,7 @@ class TrackJob:
     fmt: str
     cache_dir: Path
     chapter_slugs: tuple[str, ...]
+    choices: tuple[Choice, ...] | None = None  # where each technique sits in its ranges, once settled
 
     @property
     def audio(self) -> Path:
@@ -138,6 +152,7 @@ def export(
 ) -> ExportResult:
     """Run an export. ``progress`` follows the speech stage; ``track_progress(slug)`` gives
     each track's own progress callback (in this process)."""
+    warm_imports()
     cache = SpeechCache()
     jobs = plan_jobs(request, cache.root)
     playlist = inside(request.out_dir, PLAYLIST)
@@ -145,7 +160,7 @@ def export(
     try:
         request.out_dir.mkdir(parents=True, exist_ok=True)
         _sweep(jobs)
-        _make_speech(jobs, request.options, cache, progress)
+        jobs = _make_speech(jobs, request.options, cache, progress)
         results = _run(jobs, request.jobs, track_progress)
         atomic.write_bytes(playlist, m3u8([(r.seconds, r.title, r.path.name) for r in results]).encode("utf-8"))
     except BaseException:
@@ -154,15 +169,21 @@ def export(
     return ExportResult(tuple(results), playlist)
 
 
-def _make_speech(jobs: list[TrackJob], options: RenderOptions, cache: SpeechCache, progress: Progress | None) -> None:
-    """Synthesise every sentence of every track once, on all cores, into the cache."""
+def _make_speech(
+    jobs: list[TrackJob], options: RenderOptions, cache: SpeechCache, progress: Progress | None
+) -> list[TrackJob]:
+    """Synthesise every sentence of every track once, on all cores, into the cache; return
+    the jobs with their ranges settled."""
     from voiceguide.text import sentences
 
     store = speech_store(options, cache)
     phrases: list[str] = []
+    settled = []
     for job in jobs:
         session = library.load(job.target)
-        phrases += settled_plan(session, options, store, progress).phrases()
+        choices = settled_choices(session, options, store, progress)
+        phrases += build_with(session, choices).phrases()
+        settled.append(replace(job, choices=choices))
     units = list(dict.fromkeys(s for p in phrases for s in sentences(p)))
     done = [0]
 
@@ -172,6 +193,7 @@ def _make_speech(jobs: list[TrackJob], options: RenderOptions, cache: SpeechCach
             progress("speech", done[0], len(units))
 
     store.ensure(units, step)
+    return settled
 
 
 def _run(
@@ -237,10 +259,10 @@ def _pooled_track(job: TrackJob, queue: object) -> TrackResult:
 def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult:
     """Write one track (and its captions, and its chapter files with ``split``)."""
     session = library.load(job.target)
-    prepared = prepare(session, job.options, cache=SpeechCache(job.cache_dir), jobs=1)
+    prepared = prepare(session, job.options, cache=SpeechCache(job.cache_dir), jobs=1, choices=job.choices)
     timeline = prepared.timeline
     album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM
-    meter = Meter(SAMPLE_RATE, 2)
+    meter = BackgroundMeter()
     audio = job.audio
     chapters = tuple(tags.Chapter(s.title, _ms(s.start), _ms(timeline.section_end(s.index))) for s in timeline.sections)
     track_tags = tags.TrackTags(
@@ -265,7 +287,7 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
     written = [audio, audio.with_suffix(".lrc"), audio.with_suffix(".vtt")]
     if job.split:
         written += _split(job, prepared, session, track_tags)
-    return TrackResult(audio, timeline.title, timeline.duration, len(chapters), meter.integrated(), tuple(written))
+    return TrackResult(audio, timeline.title, timeline.duration, len(chapters), meter.result(), tuple(written))
 
 
 def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.TrackTags) -> list[Path]:
@@ -295,6 +317,37 @@ def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.Trac
     playlist = inside(job.folder, f"{job.slug}.m3u8")
     atomic.write_bytes(playlist, m3u8(entries).encode("utf-8"))
     return written + [playlist]
+
+
+class BackgroundMeter:
+    """The loudness meter on its own thread: the mix goes to the encoder without waiting for
+    the meter (or for the libraries it needs to load)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._value = -200.0
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="voiceguide-meter", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            meter = Meter(SAMPLE_RATE, 2)
+            while (block := self._queue.get()) is not None:
+                meter.add(block)
+            self._value = meter.integrated()
+        except BaseException as exc:  # handed to the caller by result()
+            self._failure = exc
+
+    def add(self, block: np.ndarray) -> None:
+        self._queue.put(block)
+
+    def result(self) -> float:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._value
 
 
 def _tagger(values: tags.TrackTags) -> Callable[[Path], None]:

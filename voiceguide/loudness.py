@@ -8,6 +8,7 @@ meter against ``pyloudnorm.Meter.integrated_loudness`` and ffmpeg's ebur128.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -17,6 +18,18 @@ import numpy as np
 OVERSAMPLE = 4  # true-peak estimate: BS.1770-4 annex 2 asks for at least 4x at 44.1/48 kHz
 _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
+
+
+def warm_imports() -> None:
+    """Import scipy.signal and pyloudnorm on a thread, while the caller plans its work:
+    most of that second is spent loading libraries, so it overlaps the planning."""
+
+    def load() -> None:
+        import pyloudnorm  # noqa: F401
+        import scipy.ndimage  # noqa: F401
+        import scipy.signal  # noqa: F401
+
+    threading.Thread(target=load, name="voiceguide-imports", daemon=True).start()
 
 
 @functools.cache
@@ -57,24 +70,26 @@ class Meter:
         self.sample_rate = sample_rate
         self.step = int(round(0.1 * sample_rate))  # gating blocks are 400 ms, every 100 ms
         stages = _k_filters(sample_rate)
-        self.sos = np.vstack([np.concatenate([b * gain, a]) for b, a, gain in stages])
-        self.state = np.zeros((len(stages), channels, 2))
-        self.pending = np.zeros((channels, 0))
+        # float32 filtering with float64 sums: well inside 0.01 LU, and three times faster.
+        self.sos = np.vstack([np.concatenate([b * gain, a]) for b, a, gain in stages]).astype(np.float32)
+        self.state = np.zeros((len(stages), channels, 2), np.float32)
+        self.pending = np.zeros((channels, 0), np.float32)
         self.quarters: list[float] = []  # summed channel mean-square of each 100 ms
         self.peak = 0.0
 
     def add(self, block: np.ndarray) -> None:
-        data = np.ascontiguousarray(np.asarray(block, dtype=np.float64).reshape(len(block), -1).T)
-        if data.size:
-            self.peak = max(self.peak, float(np.max(np.abs(data))))
         from scipy import signal
 
+        data = np.ascontiguousarray(np.asarray(block, dtype=np.float32).reshape(len(block), -1).T)
+        if data.size:
+            self.peak = max(self.peak, float(np.max(np.abs(data))))
         weighted, self.state = signal.sosfilt(self.sos, data, axis=1, zi=self.state)
         joined = np.concatenate([self.pending, weighted], axis=1) if self.pending.shape[1] else weighted
         whole = joined.shape[1] // self.step
         if whole:
-            squares = (joined[:, : whole * self.step] ** 2).reshape(len(joined), whole, self.step)
-            self.quarters.extend(squares.mean(axis=2).sum(axis=0).tolist())
+            parts = joined[:, : whole * self.step].reshape(len(joined), whole, self.step)
+            squares = np.einsum("cij,cij->ci", parts, parts, dtype=np.float64) / self.step
+            self.quarters.extend(squares.sum(axis=0).tolist())
         self.pending = joined[:, whole * self.step :]
 
     def integrated(self) -> float:

@@ -19,7 +19,7 @@ from voiceguide.errors import UsageError
 from voiceguide.fit import settle
 from voiceguide.mixer import BLOCK, EventIndex, Mixer
 from voiceguide.pace import get_pace
-from voiceguide.plan import Choice, Plan, build, leaves
+from voiceguide.plan import MIDDLE, Choice, Plan, build, leaves
 from voiceguide.script import Session
 from voiceguide.sinks import Mp3Sink, Sink, WavSink
 from voiceguide.sounds.music import Music, open_music
@@ -59,19 +59,30 @@ def speech_store(options: RenderOptions, cache: SpeechCache | None = None, jobs:
     return SpeechStore(spec, cache or SpeechCache(), jobs)
 
 
+def settled_choices(
+    session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
+) -> tuple[Choice, ...]:
+    """Where each technique sits in its ranges. Fitting a length needs the real speech first."""
+    if options.length is not None and options.length <= 0:
+        raise UsageError("--length must be above zero")
+    techniques = leaves(session)
+    if options.length is None and all(own is None for _s, own in techniques):
+        return tuple(MIDDLE for _ in techniques)
+    every = build(session, Choice(1.0, 1.0)).phrases() + build(session, Choice(0.0, 0.0)).phrases()
+    _ensure(store, every, progress)
+    chooser = settle(session, store.length, store.spec.pace, options.length)
+    return tuple(chooser(i, script) for i, (script, _own) in enumerate(techniques))
+
+
 def settled_plan(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
 ) -> Plan:
-    """The plan with every range chosen. Fitting a length needs the real speech first."""
-    pace = store.spec.pace
-    if options.length is not None and options.length <= 0:
-        raise UsageError("--length must be above zero")
-    fitting = options.length is not None or any(own is not None for _s, own in leaves(session))
-    if not fitting:
-        return build(session)
-    every = build(session, Choice(1.0, 1.0)).phrases() + build(session, Choice(0.0, 0.0)).phrases()
-    _ensure(store, every, progress)
-    return build(session, settle(session, store.length, pace, options.length))
+    """The plan with every range chosen."""
+    return build_with(session, settled_choices(session, options, store, progress))
+
+
+def build_with(session: Session, choices: tuple[Choice, ...]) -> Plan:
+    return build(session, lambda i, _s: choices[i])
 
 
 def prepare(
@@ -80,9 +91,11 @@ def prepare(
     cache: SpeechCache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    choices: tuple[Choice, ...] | None = None,
 ) -> Prepared:
+    """``choices`` from an earlier ``settled_choices`` skip fitting the length again."""
     store = speech_store(options, cache, jobs)
-    plan = settled_plan(session, options, store, progress)
+    plan = build_with(session, choices) if choices is not None else settled_plan(session, options, store, progress)
     _ensure(store, plan.phrases(), progress)
     timeline = lay_out(plan, store.length, store.spec.pace)
     music = open_music(options.music or plan.music, options.seed)
