@@ -61,9 +61,6 @@ class Device:
         self.cues: list[int] = []
         self.data: memoryview | None = None
 
-    def check(self) -> None:
-        pass
-
     def start(self, data: memoryview, position: int) -> None:
         self.data = data
         self.log.append(("start", self.clock.t, position))

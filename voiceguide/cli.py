@@ -373,8 +373,7 @@ def play(
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
 
-    output = SimpleaudioOutput()
-    output.check()
+    output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
     source: Source
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))

@@ -90,7 +90,7 @@ class Mp3Sink:
         assert self.process.stdin is not None
         with contextlib.suppress(OSError, AttributeError):  # a larger pipe: fewer waits (Linux)
             fcntl.fcntl(self.process.stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUE)
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(self.QUEUE)
         self._broken = threading.Event()
         self._feeder = threading.Thread(target=self._feed, name="voiceguide-encoder-feed", daemon=True)
         self._feeder.start()
@@ -104,14 +104,15 @@ class Mp3Sink:
             if self._broken.is_set():
                 continue  # keep draining so the mixer never blocks on a dead encoder
             try:
-                self.process.stdin.write(data)
+                self.process.stdin.write(data.data)  # the array's own bytes: no copy
             except (BrokenPipeError, OSError):
                 self._broken.set()
 
     def write(self, block: np.ndarray) -> None:
         if self._broken.is_set():
             self._fail()
-        self._queue.put(np.ascontiguousarray(block * self.makeup, dtype="<f4").tobytes())
+        data = np.multiply(block, self.makeup, dtype=np.float32)  # a new array: the mixer may reuse its own
+        self._queue.put(np.ascontiguousarray(data))
 
     def close(self) -> None:
         assert self.process.stdin is not None

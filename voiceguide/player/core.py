@@ -29,7 +29,7 @@ from voiceguide.sinks import to_pcm16
 from voiceguide.sounds import cues
 
 AHEAD = 1.5  # seconds of samples kept on the tape ahead of the device
-FIRST = 0.4  # seconds on the tape before the device starts (the rest follows at once)
+FIRST = 0.25  # seconds on the tape before the device starts (the rest follows at once)
 LOW_WATER = 0.4  # seconds: less than this ahead while the source is not ready means buffering
 HOLDS = 0.25  # seconds the device may already hold beyond what it has been fed by the clock
 FADE = 0.04  # seconds of fade at every stop and start

@@ -21,12 +21,9 @@ NO_DEVICE = (
 
 
 class Output(Protocol):
-    def check(self) -> None:
-        """Raise PlaybackError at once when there is no usable device."""
-        ...
-
     def start(self, data: memoryview, position: int) -> None:
-        """Play ``data`` (int16 stereo) from its first frame, which is session sample ``position``."""
+        """Play ``data`` (int16 stereo) from its first frame, which is session sample ``position``.
+        Raises PlaybackError when there is no usable device."""
         ...
 
     def stop(self) -> None: ...
@@ -71,10 +68,6 @@ class SimpleaudioOutput:
         except Exception as exc:  # simpleaudio raises its own error type for device problems
             detail = str(exc).split(" -- CODE")[0].strip() or type(exc).__name__
             raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
-
-    def check(self) -> None:
-        probe = self._open(np.zeros((64, 2), np.int16).tobytes())
-        probe.stop()  # type: ignore[attr-defined]
 
     def start(self, data: memoryview, position: int) -> None:
         self._play = self._open(data)
