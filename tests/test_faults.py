@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voiceguide import atomic
+
 from .audio import SR, WavView, decode, peak_rss_mb, read_wav
 
 PY = sys.executable
@@ -184,6 +186,20 @@ def test_sigkill_at_random_moments_never_breaks_an_earlier_export(short: Path, t
             assert len(decode(mp3)) > 2 * SR
     assert voiceguide("export", *targets, "-o", str(out), "--seed", "2", "--force").returncode == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == new, "the next run finishes the job and sweeps leftovers"
+
+
+def test_sweep_removes_what_a_killed_writer_left_even_unreaped(tmp_path: Path) -> None:
+    """A killed worker can linger as a zombie when nothing reaps it: its leftovers go; a live
+    writer's stay."""
+    zombie = subprocess.Popen(["sleep", "0"])  # not waited for yet: a zombie once it exits
+    time.sleep(0.3)
+    left = tmp_path / f".track{atomic.TEMP_MARK}{zombie.pid}-0123abcd.mp3"
+    live = tmp_path / f".track{atomic.TEMP_MARK}{os.getpid()}-4567ef01.mp3"
+    for path in (left, live):
+        path.write_bytes(b"partial")
+    atomic.sweep(tmp_path)
+    zombie.wait()
+    assert not left.exists() and live.exists()
 
 
 # -- 5. a missing environment --------------------------------------------------------------

@@ -72,13 +72,19 @@ def sweep(folder: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` can still write. A killed process whose parent died too stays
+    a zombie until something reaps it, and a zombie writes nothing more."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux): the signal said it exists
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _sync_dir(folder: Path) -> None:
