@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,16 @@ def test_list_json() -> None:
     by_name = {r["name"]: r for r in rows}
     assert by_name["partner-back-massage"]["audience"] == "partner"
     assert 4 <= by_name["daily-routine"]["minutes"][0] <= by_name["daily-routine"]["minutes"][1] <= 6.5
+
+
+def test_a_reader_that_goes_away_ends_it_quietly() -> None:
+    """``voiceguide list --json | head -1``: no "Broken pipe" message, no failure."""
+    command = [sys.executable, "-m", "voiceguide", "list", "--json"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
 
 
 def test_list_table() -> None:

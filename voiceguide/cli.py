@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import traceback
@@ -43,7 +44,9 @@ def guarded(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a reader that went away (``| head``) shows here, not at exit
+            return result
         except typer.Exit:
             raise
         except ScriptError as exc:
@@ -56,12 +59,13 @@ def guarded(func: F) -> F:
         except KeyboardInterrupt:
             _err("voiceguide: interrupted")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader has all it wanted: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:  # the machine's doing (a full disk, a lost device): one line, exit 1
             where = f": {exc.filename}" if exc.filename else ""
             _err(f"voiceguide: {exc.strerror or exc}{where}")
             raise typer.Exit(1) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so plainly, with the details behind --debug
             if _state["debug"]:
                 traceback.print_exc()

@@ -16,7 +16,6 @@ import numpy as np
 
 from voiceguide.ffmpeg import decode, probe
 from voiceguide.mixer import EventIndex, Mixer
-from voiceguide.plan import build, leaves
 from voiceguide.render import Progress, RenderOptions, settled_plan, speech_store
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
@@ -69,9 +68,8 @@ class SessionSource:
         self.title = session.title
         self.sample_rate = SAMPLE_RATE
         store = speech_store(options, cache, jobs=None)
-        fitting = options.length is not None or any(own is not None for _s, own in leaves(session))
-        # Fitting a length needs every sentence's real length first; otherwise play at once.
-        plan = settled_plan(session, options, store, progress) if fitting else build(session)
+        # Fitting a length needs every sentence's real length first; otherwise this is at once.
+        plan = settled_plan(session, options, store, progress)
         self.plan = plan
         self.store = store
         self._index = EventIndex()
