@@ -86,6 +86,20 @@ def test_validate(write: Callable[..., Path]) -> None:
     assert "Traceback" not in result.output
 
 
+def test_validate_a_folder_skips_hidden_files(tmp_path: Path) -> None:
+    """An editor's lock link or a hidden backup beside the scripts is not a script."""
+    (tmp_path / "childs-pose.yaml").write_bytes((SCRIPTS / "childs-pose.yaml").read_bytes())
+    (tmp_path / ".#childs-pose.yaml").symlink_to("root@host.1234:1700000000")  # how emacs marks a file open
+    (tmp_path / ".backup.yaml").write_text("steps: [")
+    (tmp_path / ".drafts").mkdir()
+    (tmp_path / ".drafts" / "half.yaml").write_text("title: [")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1].startswith("1 ")
+    (tmp_path / "broken.yaml").write_text("title: [")
+    assert run("validate", str(tmp_path)).exit_code == 2, "a visible broken script is still found"
+
+
 def test_schema_command() -> None:
     result = run("schema")
     assert result.exit_code == 0

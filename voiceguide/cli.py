@@ -151,7 +151,7 @@ def validate(
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in library.SUFFIXES)
+            files += library.scripts_in(path)
         elif path.exists():
             files.append(path)
         else:

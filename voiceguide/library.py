@@ -39,9 +39,18 @@ def entries(root: Path | None = None) -> list[LibraryEntry]:
     root = root or library_dir()
     if not root.is_dir():
         return []
-    files = sorted(p for p in root.glob("*") if p.suffix in SUFFIXES)
-    files += sorted(p for p in (root / "routines").glob("*") if p.suffix in SUFFIXES)
+    files = scripts_in(root, deep=False) + scripts_in(root / "routines", deep=False)
     return [LibraryEntry(p.stem, p) for p in files]
+
+
+def scripts_in(folder: Path, deep: bool = True) -> list[Path]:
+    """The script files in a folder, sorted; hidden names (an editor's lock or backup) are skipped."""
+    found = folder.rglob("*") if deep else folder.glob("*")
+    return sorted(
+        p
+        for p in found
+        if p.suffix in SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 class Resolver:
