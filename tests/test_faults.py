@@ -192,8 +192,8 @@ def test_sigkill_at_random_moments_never_breaks_an_earlier_export(short: Path, t
 def test_sweep_removes_what_a_killed_writer_left_even_unreaped(tmp_path: Path) -> None:
     """A killed worker can linger as a zombie when nothing reaps it: its leftovers go; a live
     writer's stay."""
-    zombie = subprocess.Popen(["sleep", "0"])  # not waited for yet: a zombie once it exits
-    time.sleep(0.3)
+    zombie = subprocess.Popen(["sleep", "0"])
+    os.waitid(os.P_PID, zombie.pid, os.WEXITED | os.WNOWAIT)  # it has exited, and is left unreaped: a zombie
     left = tmp_path / f".track{atomic.TEMP_MARK}{zombie.pid}-0123abcd.mp3"
     live = tmp_path / f".track{atomic.TEMP_MARK}{os.getpid()}-4567ef01.mp3"
     for path in (left, live):
