@@ -46,11 +46,8 @@ def entries(root: Path | None = None) -> list[LibraryEntry]:
 def scripts_in(folder: Path, deep: bool = True) -> list[Path]:
     """The script files in a folder, sorted; hidden names (an editor's lock or backup) are skipped."""
     found = folder.rglob("*") if deep else folder.glob("*")
-    return sorted(
-        p
-        for p in found
-        if p.suffix in SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    visible = (p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    return sorted(p for p in visible if p.suffix in SUFFIXES and p.is_file())
 
 
 class Resolver:
