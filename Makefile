@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# simpleaudio 1.0.4 crashes on Python 3.12+, so the venv is built with a 3.11 interpreter.
+# The venv is built with a 3.11 interpreter, the version the project is verified on.
 PYTHON ?= $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
@@ -51,7 +51,7 @@ system-packages:
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
-		echo "voiceguide needs Python 3.11 (simpleaudio crashes on 3.12+). Install python3.11 and retry."; exit 1; fi
+		echo "voiceguide needs Python 3.11 (the version it is verified on). Install python3.11 and retry."; exit 1; fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]'

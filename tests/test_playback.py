@@ -184,6 +184,57 @@ def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: P
     )
 
 
+CLOSE = """
+import os, time
+import numpy as np
+from voiceguide.player.output import SimpleaudioOutput
+threads = lambda: len(os.listdir("/proc/self/task"))
+before = threads()
+output = SimpleaudioOutput()
+output.start(memoryview(np.zeros((44100 * 30, 2), np.int16).tobytes()), 0)
+for _ in range(3):
+    output.cue(np.full((44100, 2), 300, np.int16))
+time.sleep(0.2)
+during = threads()
+output.{ending}()
+print(before, during, threads())
+"""
+
+
+@pytest.mark.parametrize("ending", ["close", "stop"])
+def test_close_waits_for_every_device_thread(pulse: Pulse, ending: str) -> None:
+    """simpleaudio plays each sound on a thread of its own that outlives ``stop``; a process
+    that ends under one can crash inside ALSA. ``close`` lets them all finish first."""
+    env = {**pulse.env, "PYTHONMALLOC": "malloc"}
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE.format(ending=ending)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    before, during, after = map(int, done.stdout.split())
+    assert during >= before + 4, "the sound and the three cues each play on a thread"
+    if ending == "close":
+        assert after == before
+    else:
+        assert after > before, "stop alone returns while the threads still drain"
+
+
+def test_simpleaudio_refuses_pymalloc() -> None:
+    """Under pymalloc simpleaudio's threads free memory without the GIL and now and then
+    corrupt the heap; the voiceguide command starts itself on the C allocator instead."""
+    from voiceguide.errors import PlaybackError
+    from voiceguide.launch import pymalloc_on
+    from voiceguide.player.output import SimpleaudioOutput
+
+    assert pymalloc_on(), "the test process runs on pymalloc"
+    with pytest.raises(PlaybackError, match="PYTHONMALLOC=malloc"):
+        SimpleaudioOutput()
+    off = subprocess.run(
+        [sys.executable, "-c", "from voiceguide.launch import pymalloc_on; print(pymalloc_on())"],
+        env={**os.environ, "PYTHONMALLOC": "malloc"}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert off.stdout.strip() == "False"
+
+
 def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
     home = tmp_path / "home"
     home.mkdir()

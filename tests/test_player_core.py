@@ -74,6 +74,9 @@ class Device:
     def cue(self, sound: np.ndarray) -> None:
         self.cues.append(len(sound))
 
+    def close(self) -> None:
+        self.log.append(("close", self.clock.t, -1))
+
 
 def expected(position: int) -> int:
     return position % 20000 - 10000

@@ -1,3 +1,3 @@
-from voiceguide.cli import main
+from voiceguide.launch import main
 
 main()

@@ -122,7 +122,7 @@ def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: 
                     _draw(player, out)
                     last_draw = now
         finally:
-            player.output.stop()
+            player.output.close()
             if interactive:
                 out.write("\r\x1b[K")
                 out.flush()
