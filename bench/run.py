@@ -124,10 +124,10 @@ class Bench:
         def synthesis() -> float:
             shutil.rmtree(self.cache, ignore_errors=True)
             code = (
-                "import time, sys; from voiceguide import library; from voiceguide.plan import build;"
-                "from voiceguide.render import RenderOptions, settled_plan, speech_store; from voiceguide.text import sentences;"
+                "import time, sys; from voiceguide import library; from voiceguide.steps import build;"
+                "from voiceguide.render import RenderOptions, settled_steps, speech_store; from voiceguide.text import sentences;"
                 f"session = library.load({self.session!r}); store = speech_store(RenderOptions());"
-                "plan = settled_plan(session, RenderOptions(), store);"
+                "plan = settled_steps(session, RenderOptions(), store);"
                 "units = list(dict.fromkeys(s for p in plan.phrases() for s in sentences(p)));"
                 "t = time.perf_counter(); list(store.synth.stream(units)); print(time.perf_counter() - t)"
             )
@@ -368,7 +368,7 @@ class Bench:
     # 7 ---------------------------------------------------------------------------------------
     def synthesis_speed(self) -> None:
         from voiceguide import library
-        from voiceguide.plan import build
+        from voiceguide.steps import build
         from voiceguide.text import sentences
 
         units = list(dict.fromkeys(s for p in build(library.load("daily-routine")).phrases() for s in sentences(p)))

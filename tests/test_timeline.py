@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from voiceguide import library
 from voiceguide.errors import UsageError
-from voiceguide.fit import plan_length, settle
+from voiceguide.fit import settle, steps_length
 from voiceguide.loader import load_session
 from voiceguide.pace import DEFAULT_PACE
-from voiceguide.plan import CLOSING, Choice, Speak, build, rotate
 from voiceguide.script import Hold, Pause, Say, Script, Sides
+from voiceguide.steps import CLOSING, Choice, Speak, build, rotate
 from voiceguide.text import sentences
 from voiceguide.timeline import BELL_STEP, BREATH_SETTLE, LEAD_IN, SAMPLE_RATE, TAIL, Timeline
 from voiceguide.timeline import build as lay_out
@@ -184,14 +184,14 @@ def test_layout_invariants(script: Script, counts: float, seconds: float) -> Non
 def test_length_fits_within_a_second(minutes: float) -> None:
     session = library.load("childs-pose")
     plan = build(session, settle(session, words_length, DEFAULT_PACE, minutes * 60))
-    assert abs(plan_length(plan, words_length, DEFAULT_PACE) - minutes * 60) <= 1.0
+    assert abs(steps_length(plan, words_length, DEFAULT_PACE) - minutes * 60) <= 1.0
 
 
 def test_length_fitting_with_repeats() -> None:
     session = library.load("single-knee-to-chest")
     for target in (300.0, 420.0, 600.0):
         plan = build(session, settle(session, words_length, DEFAULT_PACE, target))
-        assert abs(plan_length(plan, words_length, DEFAULT_PACE) - target) <= 1.0
+        assert abs(steps_length(plan, words_length, DEFAULT_PACE) - target) <= 1.0
 
 
 def test_impossible_length_gives_the_feasible_range() -> None:

@@ -13,10 +13,10 @@ import pytest
 from voiceguide import library
 from voiceguide.errors import RenderError, UsageError
 from voiceguide.pace import PACES
-from voiceguide.plan import build
 from voiceguide.render import RenderOptions, speech_store
 from voiceguide.speech import trim
 from voiceguide.speech_cache import Entry, SpeechCache, key
+from voiceguide.steps import build
 from voiceguide.text import sentences, word_count
 from voiceguide.timeline import build as lay_out
 from voiceguide.voices import open_voice, parse_spec

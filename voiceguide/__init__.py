@@ -2,7 +2,7 @@
 
 The package is a pipeline of plain stages, one module each::
 
-    loader ─▶ Script ─plan─▶ Plan ─speech─▶ Timeline ─mixer─▶ blocks ─▶ sinks / player / export
+    loader ─▶ Script ─steps─▶ Steps ─speech─▶ Timeline ─mixer─▶ blocks ─▶ sinks / player / export
 
 Values passed between stages are frozen dataclasses; audio inside the pipeline is float32
 numpy in [-1, 1] with its sample rate beside it.

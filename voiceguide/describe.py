@@ -10,8 +10,8 @@ from typing import Any
 
 from voiceguide.fit import estimated_lengths, length_range
 from voiceguide.pace import DEFAULT_PACE
-from voiceguide.plan import leaves
 from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Session, Sides, Step
+from voiceguide.steps import leaves
 from voiceguide.units import format_duration, format_span
 
 
@@ -118,7 +118,7 @@ def _technique(script: Script) -> dict[str, Any]:
 
 
 def lines(session: Session) -> list[str]:
-    """``voiceguide show``: the plan as indented text a person can read."""
+    """``voiceguide show``: the steps as indented text a person can read."""
     data = detail(session)
     lo, hi = data["minutes"]
     out = [f"{data['title']}  ({data['kind']}, for {'a partner' if data['audience'] == 'partner' else 'yourself'})"]

@@ -32,7 +32,6 @@ from voiceguide import atomic, captions, cover, library, tags
 from voiceguide.errors import OutputError, UsageError
 from voiceguide.loudness import Meter, warm_imports
 from voiceguide.names import inside, slugify, unique
-from voiceguide.plan import Choice, Mark, build
 from voiceguide.render import (
     Prepared,
     Progress,
@@ -46,6 +45,7 @@ from voiceguide.render import (
 from voiceguide.script import Routine, Session
 from voiceguide.speech import cores
 from voiceguide.speech_cache import SpeechCache
+from voiceguide.steps import Choice, Mark, build
 from voiceguide.timeline import SAMPLE_RATE
 from voiceguide.units import format_clock
 
@@ -118,7 +118,7 @@ class ExportResult:
     playlist: Path
 
 
-def plan_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
+def track_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
     if request.fmt not in FORMATS:
         raise UsageError(f"--format must be mp3 or wav, not {request.fmt!r}")
     if not request.targets:
@@ -154,7 +154,7 @@ def export(
     each track's own progress callback (in this process)."""
     warm_imports()
     cache = SpeechCache()
-    jobs = plan_jobs(request, cache.root)
+    jobs = track_jobs(request, cache.root)
     playlist = inside(request.out_dir, PLAYLIST)
     atomic.check_free([f for job in jobs for f in job.files()] + [playlist], request.force)
     try:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
-from voiceguide.plan import MIDDLE, Choice, Chooser, Plan, build, leaves, technique_items
 from voiceguide.script import Script, Session
+from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
 from voiceguide.text import estimate_seconds
 from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
 from voiceguide.units import format_duration
@@ -21,9 +21,9 @@ TOLERANCE = 1.0  # seconds: a fitted session lands this close to the request
 _COUNT_STEPS = 32
 
 
-def plan_length(plan: Plan, sentence_length: SentenceLength, pace: Pace) -> float:
-    """Seconds the plan lasts once laid out."""
-    for part in layout(plan, sentence_length, pace):
+def steps_length(steps: Steps, sentence_length: SentenceLength, pace: Pace) -> float:
+    """Seconds the steps last once laid out."""
+    for part in layout(steps, sentence_length, pace):
         if isinstance(part, End):
             return part.length / SAMPLE_RATE
     raise AssertionError("layout ends with End")  # pragma: no cover
@@ -51,7 +51,7 @@ def settle(session: Session, sentence_length: SentenceLength, pace: Pace, length
         return lambda i, _s: fixed.get(i, MIDDLE)
 
     def total(choice: Choice) -> float:
-        return plan_length(build(session, lambda i, _s: fixed.get(i, choice)), sentence_length, pace)
+        return steps_length(build(session, lambda i, _s: fixed.get(i, choice)), sentence_length, pace)
 
     chosen = _solve(total, length, session.name)
     return lambda i, _s: fixed.get(i, chosen)
@@ -63,8 +63,8 @@ def length_range(session: Session, sentence_length: SentenceLength, pace: Pace) 
     fixed = {i for i, (_s, own) in enumerate(leaves(session)) if own is not None}
 
     def at(choice: Choice) -> float:
-        plan = build(session, lambda i, s: chooser(i, s) if i in fixed else choice)
-        return plan_length(plan, sentence_length, pace)
+        steps = build(session, lambda i, s: chooser(i, s) if i in fixed else choice)
+        return steps_length(steps, sentence_length, pace)
 
     return at(Choice(0.0, 0.0)), at(Choice(1.0, 1.0))
 
@@ -72,8 +72,8 @@ def length_range(session: Session, sentence_length: SentenceLength, pace: Pace) 
 def _part_length(script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace) -> float:
     """Seconds a technique takes inside a routine, from its title to its last step."""
     items = tuple(technique_items(script, choice, routine=True, first=False))
-    plan = Plan(script.name, script.title, script.audience, None, items)
-    return plan_length(plan, sentence_length, pace) - LEAD_IN - TAIL
+    steps = Steps(script.name, script.title, script.audience, None, items)
+    return steps_length(steps, sentence_length, pace) - LEAD_IN - TAIL
 
 
 def _solve(total: Callable[[Choice], float], target: float, name: str) -> Choice:

@@ -1,6 +1,6 @@
 """Render: a session from script to finished audio.
 
-``prepare`` runs the stages up to a ready mixer (plan, speech, timeline, music);
+``prepare`` runs the stages up to a ready mixer (steps, speech, timeline, music);
 ``render_file`` streams the mix block by block into a WAV or MP3, with optional stems.
 Nothing here chooses paths or prints: the caller hands in targets and a progress callback.
 """
@@ -19,12 +19,12 @@ from voiceguide.errors import UsageError
 from voiceguide.fit import settle
 from voiceguide.mixer import BLOCK, EventIndex, Mixer
 from voiceguide.pace import get_pace
-from voiceguide.plan import MIDDLE, Choice, Plan, build, leaves
 from voiceguide.script import Session
 from voiceguide.sinks import Mp3Sink, Sink, WavSink
 from voiceguide.sounds.music import Music, open_music
 from voiceguide.speech import SpeechStore
 from voiceguide.speech_cache import SpeechCache
+from voiceguide.steps import MIDDLE, Choice, Steps, build, leaves
 from voiceguide.text import sentences
 from voiceguide.timeline import Timeline
 from voiceguide.timeline import build as lay_out
@@ -48,7 +48,7 @@ class RenderOptions:
 
 @dataclass(frozen=True)
 class Prepared:
-    plan: Plan
+    steps: Steps
     timeline: Timeline
     mixer: Mixer
     speech: SpeechStore
@@ -74,14 +74,14 @@ def settled_choices(
     return tuple(chooser(i, script) for i, (script, _own) in enumerate(techniques))
 
 
-def settled_plan(
+def settled_steps(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
-) -> Plan:
-    """The plan with every range chosen."""
+) -> Steps:
+    """The steps with every range chosen."""
     return build_with(session, settled_choices(session, options, store, progress))
 
 
-def build_with(session: Session, choices: tuple[Choice, ...]) -> Plan:
+def build_with(session: Session, choices: tuple[Choice, ...]) -> Steps:
     return build(session, lambda i, _s: choices[i])
 
 
@@ -95,11 +95,11 @@ def prepare(
 ) -> Prepared:
     """``choices`` from an earlier ``settled_choices`` skip fitting the length again."""
     store = speech_store(options, cache, jobs)
-    plan = build_with(session, choices) if choices is not None else settled_plan(session, options, store, progress)
-    _ensure(store, plan.phrases(), progress)
-    timeline = lay_out(plan, store.length, store.spec.pace)
-    music = open_music(options.music or plan.music, options.seed)
-    return Prepared(plan, timeline, make_mixer(timeline, store, music), store)
+    steps = build_with(session, choices) if choices is not None else settled_steps(session, options, store, progress)
+    _ensure(store, steps.phrases(), progress)
+    timeline = lay_out(steps, store.length, store.spec.pace)
+    music = open_music(options.music or steps.music, options.seed)
+    return Prepared(steps, timeline, make_mixer(timeline, store, music), store)
 
 
 def make_mixer(timeline: Timeline, store: SpeechStore, music: Music) -> Mixer:

@@ -1,4 +1,4 @@
-"""Speech: every sentence of a plan as a clip, from the cache or synthesised on all cores.
+"""Speech: every sentence of a session as a clip, from the cache or synthesised on all cores.
 
 ``SpeechStore`` is what the timeline and the mixer ask: ``length(sentence)`` in samples at
 44.1 kHz, and ``clip(sentence)``: float32 mono, trimmed, resampled, levelled to

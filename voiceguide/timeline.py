@@ -1,4 +1,4 @@
-"""Timeline: the plan laid out to the sample, with the real length of every spoken sentence.
+"""Timeline: the steps laid out to the sample, with the real length of every spoken sentence.
 
 Rules:
 - a timed span (pause, hold, breathing) starts exactly where the previous thing ends and
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from voiceguide.pace import Pace
-from voiceguide.plan import BREATH_WORDS, WORDED_CYCLES, Bell, Breaths, Mark, Plan, Speak, Wait
+from voiceguide.steps import BREATH_WORDS, WORDED_CYCLES, Bell, Breaths, Mark, Speak, Steps, Wait
 from voiceguide.text import sentences
 from voiceguide.units import BreathPattern
 
@@ -102,9 +102,9 @@ SentenceLength = Callable[[str], int]
 
 
 def layout(
-    plan: Plan, sentence_length: SentenceLength, pace: Pace, sample_rate: int = SAMPLE_RATE
+    steps: Steps, sentence_length: SentenceLength, pace: Pace, sample_rate: int = SAMPLE_RATE
 ) -> Iterator[Event | SectionMark | Horizon | End]:
-    """Yield the plan's events and section marks in order of start, then its ``End``; a
+    """Yield the steps' events and section marks in order of start, then its ``End``; a
     ``Horizon`` comes before each step that needs a sentence's length.
 
     ``sentence_length(text)`` is the length in samples of one spoken sentence; it may block
@@ -118,7 +118,7 @@ def layout(
     cursor = samples(LEAD_IN)
     section = -1
     previous = "start"  # what came last: "start", "speech", "bell" or "timed"
-    for item in plan.items:
+    for item in steps.items:
         if isinstance(item, Mark):
             section += 1
             yield SectionMark(section, item.title, 0 if section == 0 else cursor)
@@ -156,12 +156,12 @@ def layout(
     yield End(cursor + samples(TAIL))
 
 
-def build(plan: Plan, sentence_length: SentenceLength, pace: Pace, sample_rate: int = SAMPLE_RATE) -> Timeline:
-    """Lay out the whole plan at once."""
-    return collect(plan, layout(plan, sentence_length, pace, sample_rate), sample_rate)
+def build(steps: Steps, sentence_length: SentenceLength, pace: Pace, sample_rate: int = SAMPLE_RATE) -> Timeline:
+    """Lay out all the steps at once."""
+    return collect(steps, layout(steps, sentence_length, pace, sample_rate), sample_rate)
 
 
-def collect(plan: Plan, parts: Iterable[Event | SectionMark | Horizon | End], sample_rate: int) -> Timeline:
+def collect(steps: Steps, parts: Iterable[Event | SectionMark | Horizon | End], sample_rate: int) -> Timeline:
     events: list[Event] = []
     marks: list[SectionMark] = []
     length = 0
@@ -172,7 +172,7 @@ def collect(plan: Plan, parts: Iterable[Event | SectionMark | Horizon | End], sa
             marks.append(part)
         elif isinstance(part, End):
             length = part.length
-    return Timeline(plan.name, plan.title, plan.audience, sample_rate, length, tuple(events), tuple(marks))
+    return Timeline(steps.name, steps.title, steps.audience, sample_rate, length, tuple(events), tuple(marks))
 
 
 def _wait(item: Wait, start: int, section: int, sentence_length: SentenceLength, sr: int) -> list[Event]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from voiceguide.ffmpeg import decode, probe
 from voiceguide.mixer import EventIndex, Mixer
-from voiceguide.render import Progress, RenderOptions, settled_plan, speech_store
+from voiceguide.render import Progress, RenderOptions, settled_steps, speech_store
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
 from voiceguide.speech_cache import SpeechCache
@@ -69,8 +69,8 @@ class SessionSource:
         self.sample_rate = SAMPLE_RATE
         store = speech_store(options, cache, jobs=None)
         # Fitting a length needs every sentence's real length first; otherwise this is at once.
-        plan = settled_plan(session, options, store, progress)
-        self.plan = plan
+        steps = settled_steps(session, options, store, progress)
+        self.steps = steps
         self.store = store
         self._index = EventIndex()
         self._sections: list[Section] = []
@@ -79,9 +79,9 @@ class SessionSource:
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
         self._grew = threading.Condition(self._lock)
-        music = open_music(options.music or plan.music, options.seed)
+        music = open_music(options.music or steps.music, options.seed)
         self.mixer = Mixer(self._index, store.clip, music, self.length)
-        ordered = list(dict.fromkeys(s for phrase in plan.phrases() for s in sentences(phrase)))  # as heard
+        ordered = list(dict.fromkeys(s for phrase in steps.phrases() for s in sentences(phrase)))  # as heard
         store.ensure_in_background(ordered)
         self._thread = threading.Thread(target=self._lay_out, name="voiceguide-layout", daemon=True)
         self._thread.start()
@@ -103,7 +103,7 @@ class SessionSource:
 
     def _lay_out(self) -> None:
         try:
-            for part in layout(self.plan, self.store.length, self.store.spec.pace):
+            for part in layout(self.steps, self.store.length, self.store.spec.pace):
                 with self._lock:
                     if isinstance(part, Event):
                         self._index.add(part)

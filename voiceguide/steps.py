@@ -1,4 +1,4 @@
-"""Plan: expand a technique or routine into a flat list of things to do.
+"""Steps: expand a technique or routine into a flat list of things to do.
 
 Every range is settled here by a ``Choice`` (0 picks the low end of each range, 1 the high
 end, 0.5 the middle); repeats and sides are unrolled, rotating texts are picked, and the
@@ -91,7 +91,7 @@ Item = Mark | Speak | Bell | Wait | Breaths
 
 
 @dataclass(frozen=True)
-class Plan:
+class Steps:
     name: str
     title: str
     audience: str
@@ -132,7 +132,7 @@ def leaves(session: Session) -> list[tuple[Script, float | None]]:
 Chooser = Callable[[int, Script], Choice]
 
 
-def build(session: Session, choose: Choice | Chooser = MIDDLE) -> Plan:
+def build(session: Session, choose: Choice | Chooser = MIDDLE) -> Steps:
     """Expand ``session``. ``choose`` is one Choice for all, or a function of (index, technique)."""
     fixed = choose if isinstance(choose, Choice) else None
     pick: Chooser = (lambda _i, _s: fixed) if fixed is not None else choose  # type: ignore[assignment]
@@ -153,7 +153,7 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE) -> Plan:
         items += technique_items(script, pick(0, script), routine=False, first=True)
         audience = script.audience
     items += [Speak(CLOSING[audience], "end"), Bell()]
-    return Plan(session.name, session.title, audience, session.music, tuple(items))
+    return Steps(session.name, session.title, audience, session.music, tuple(items))
 
 
 def _opening_title(script: Script, *, routine: bool) -> str:

@@ -1,0 +1,166 @@
+"""The audio commands: render, export, play."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from voiceguide.cli import app, guarded
+from voiceguide.cli.options import (
+    ForceOpt,
+    LengthOpt,
+    MusicOpt,
+    PaceOpt,
+    ProgressBar,
+    SeedOpt,
+    VoiceOpt,
+    render_options,
+)
+
+
+@app.command()
+@guarded
+def render(
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The audio file to write: .wav or .mp3.")],
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    cues: Annotated[Path | None, typer.Option("--cues", help="Also write the cue sheet (JSON) here.")] = None,
+    stems: Annotated[
+        Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Render one session to a WAV or MP3 file."""
+    from voiceguide import atomic, library
+    from voiceguide.cuesheet import cue_sheet
+    from voiceguide.errors import UsageError
+    from voiceguide.render import prepare, render_file
+
+    if output.suffix.lower() not in (".wav", ".mp3"):
+        raise UsageError(f"{output}: the output must end in .wav or .mp3")
+    targets = (
+        [output]
+        + ([cues] if cues else [])
+        + ([stems / f"{n}.wav" for n in ("voice", "music", "cues")] if stems else [])
+    )
+    atomic.check_free(targets, force)
+    atomic.sweep(output.parent)
+    session = library.load(target)
+    options = render_options(voice, pace, music, length, seed)
+    with ProgressBar(session.name) as bar:
+        prepared = prepare(session, options, progress=bar)
+        render_file(prepared, output, stems, progress=bar)
+    if cues:
+        atomic.write_bytes(cues, (json.dumps(cue_sheet(prepared.timeline), indent=1) + "\n").encode())
+    from voiceguide.units import format_clock
+
+    print(f"{output}  {format_clock(prepared.timeline.duration)}  {len(prepared.timeline.sections)} sections")
+
+
+@app.command()
+@guarded
+def export(
+    targets: Annotated[
+        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names or script files.")
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write into.")] = Path("out"),
+    every: Annotated[bool, typer.Option("--all", help="Export every technique and routine in the library.")] = False,
+    split: Annotated[bool, typer.Option("--split", help="Also write each chapter as its own file.")] = False,
+    force: ForceOpt = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Tracks to render at once (default: one per core).")
+    ] = None,
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    fmt: Annotated[str, typer.Option("--format", help="mp3 (tagged, with chapters) or wav.")] = "mp3",
+) -> None:
+    """Export sessions for a phone: tagged MP3s with chapters, captions and a playlist."""
+    from voiceguide import library
+    from voiceguide.errors import UsageError
+    from voiceguide.export import ExportRequest, export, summary_rows
+
+    names = list(targets or [])
+    if every:
+        names += [str(entry.path) for entry in library.entries()]
+    if not names:
+        raise UsageError("name at least one technique or routine to export, or use --all")
+    request = ExportRequest(
+        targets=tuple(names),
+        out_dir=output,
+        options=render_options(voice, pace, music, length, seed),
+        split=split,
+        force=force,
+        jobs=jobs,
+        fmt=fmt,
+    )
+    with ProgressBar("export") as bar:
+        bars: dict[str, ProgressBar] = {}
+
+        def track_bar(slug: str) -> Any:
+            if slug not in bars:
+                bars[slug] = ProgressBar(slug, bar.progress)
+            return bars[slug]
+
+        result = export(request, progress=bar, track_progress=track_bar)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("file", "length", "chapters", "loudness"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for row in summary_rows(result):
+        table.add_row(*row)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    console.print(f"playlist: {result.playlist}")
+
+
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
+
+
+@app.command()
+@guarded
+def play(
+    target: Annotated[
+        str, typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, or an exported file.")
+    ],
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+    volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
+) -> None:
+    """Play a session through the sound device, starting at once.
+
+    Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
+    """
+    from voiceguide import library
+    from voiceguide.player.core import Player
+    from voiceguide.player.output import SimpleaudioOutput
+    from voiceguide.player.sources import FileSource, SessionSource, Source
+    from voiceguide.player.terminal import run
+
+    output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
+    source: Source
+    if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
+        source = FileSource(Path(target))
+    else:
+        session = library.load(target)
+        # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
+        with ProgressBar(session.name) as bar:
+            source = SessionSource(session, render_options(voice, pace, music, length, seed), progress=bar)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    run(Player(source, output, volume=volume), interactive)
+

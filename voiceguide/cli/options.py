@@ -1,0 +1,77 @@
+"""Options and helpers shared by the command families."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+VoiceOpt = Annotated[
+    str | None,
+    typer.Option("--voice", help="natural (Piper, the default), system, or system:ID; see `voiceguide voices`."),
+]
+PaceOpt = Annotated[str, typer.Option("--pace", help="Speaking pace: slow, normal (calm, the default) or fast.")]
+MusicOpt = Annotated[
+    str | None,
+    typer.Option("--music", help="warm, waves, bowls, none, or a music file (mp3, ogg, flac, wav)."),
+]
+LengthOpt = Annotated[
+    str | None, typer.Option("--length", help="Fit the session to this length (e.g. 10m) within its ranges.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the generated music; same seed, same sound.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
+
+
+def render_options(voice: str | None, pace: str, music: str | None, length: str | None, seed: int) -> Any:
+    from voiceguide.errors import UsageError
+    from voiceguide.render import RenderOptions
+    from voiceguide.units import parse_duration
+
+    seconds = None
+    if length is not None:
+        try:
+            seconds = parse_duration(length)
+        except ValueError as exc:
+            raise UsageError(f"--length: {exc}") from None
+    return RenderOptions(voice=voice, pace=pace, music=music, length=seconds, seed=seed)
+
+
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, label: str, shared: Any = None) -> None:
+        self.label = label
+        self.progress: Any = shared
+        self.owner = shared is None
+        self.tasks: dict[str, Any] = {}
+        if self.owner and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> ProgressBar:
+        if self.progress and self.owner:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress and self.owner:
+            self.progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.progress:
+            return
+        if stage not in self.tasks:
+            words = {"speech": "speaking", "mix": "mixing"}
+            self.tasks[stage] = self.progress.add_task(f"{self.label}: {words.get(stage, stage)}", total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
