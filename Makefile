@@ -3,25 +3,29 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-VENV  := .venv
+VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The venv is built with a 3.11 interpreter, the version the project is verified on.
-PYTHON ?= $(shell for p in python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
-	&& { echo $$p; break; }; done)
-DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev
+SUPPORTED := 3.11, 3.12 or 3.13
+# The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
+# is a supported version, else the newest of python3.13, python3.12 and python3.11 on PATH.
+# Each candidate must run (a pyenv shim for a version that is not selected does not).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null \
+	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
+DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev
 
-.PHONY: help setup system-packages demo test bench lint clean
+.PHONY: help setup system-packages venv demo test test-all bench lint clean
 
 help:
 	@echo "make demo   export the daily routine and the partner back massage to ./out/"
 	@echo "make test   run the whole test suite"
+	@echo "make test-all  the suite on Python 3.11, 3.12 and 3.13, each in its own venv"
 	@echo "make bench  measure speed and memory, rewrite BENCHMARKS.md"
 	@echo "make lint   ruff and mypy"
 	@echo "make setup  install what the project needs (Debian packages, .venv)"
 
-setup: system-packages $(STAMP)
+setup: system-packages venv
 
 # Installs only what is missing; quiet and quick when everything is there.
 system-packages:
@@ -49,13 +53,16 @@ system-packages:
 		fi; \
 	fi
 
-$(STAMP): pyproject.toml
+# The .venv is made anew when the interpreter changes (its path and version are kept in it).
+venv:
 	@if [ -z "$(PYTHON)" ]; then \
-		echo "voiceguide needs Python 3.11 (the version it is verified on). Install python3.11 and retry."; exit 1; fi
-	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
-		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]'
-	@touch $(STAMP)
+		echo "voiceguide needs Python $(SUPPORTED): none was found as python3, python3.13, python3.12 or python3.11 (or pass PYTHON=/path/to/python)"; exit 1; fi
+	@want="$$($(PYTHON) -c 'import sys; v = sys.version_info; print(sys.executable, *v[:3]) if (3, 11) <= v[:2] <= (3, 13) else sys.exit(1)' 2>/dev/null)" || { \
+		echo "voiceguide needs Python $(SUPPORTED); $(PYTHON) is not one of them"; exit 1; }; \
+	if [ ! -x $(PY) ] || [ "$$(cat $(VENV)/.python 2>/dev/null)" != "$$want" ]; then \
+		echo "Making $(VENV) with $$want"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$$want" > $(VENV)/.python; fi; \
+	if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]' && touch $(STAMP); fi
 
 demo: setup
 	@$(PY) -m voiceguide export daily-routine partner-back-massage -o out --force
@@ -66,6 +73,19 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+# The whole suite on every supported interpreter found (on PATH, or kept by pyenv), each in a
+# .venv of its own (.venv-3.12, ...), then a table of version, tests passed and time.
+test-all: system-packages
+	@rm -f .test-all.txt; for v in 3.11 3.12 3.13; do \
+		py=""; for c in python$$v $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V -r) /usr/bin/python$$v; do \
+			$$c -c 'import sys' >/dev/null 2>&1 && { py=$$($$c -c 'import sys; print(sys.executable)'); break; }; done; \
+		if [ -z "$$py" ]; then printf '%s\tnot found\t-\n' $$v >> .test-all.txt; continue; fi; \
+		$(MAKE) --no-print-directory venv VENV=.venv-$$v PYTHON=$$py || { printf '%s\tsetup failed\t-\n' $$v >> .test-all.txt; continue; }; \
+		start=$$(date +%s); .venv-$$v/bin/python -m pytest -q -p no:cacheprovider | tee .test-all-$$v.log | tail -1; \
+		line=$$(grep -E '[0-9]+ (passed|failed)' .test-all-$$v.log | tail -1); \
+		printf '%s\t%s\t%ss\n' "$$($$py -c 'import platform; print(platform.python_version())')" "$$line" $$(( $$(date +%s) - start )) >> .test-all.txt; \
+	done; echo; printf 'python\ttests\ttime\n'; cat .test-all.txt; ! grep -qvE '\t[0-9]+ passed[^,]*\s*in' .test-all.txt
+
 bench: setup
 	$(PY) bench/run.py
 
@@ -74,4 +94,4 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .venv-3.* .test-all* out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -103,6 +103,8 @@ class Bench:
         self.work = work
         self.rows: list[Row] = []
         self.notes: list[str] = []
+        self.kept_rows: dict[int, str] = {}
+        self.kept_notes: list[str] = []
         self.cache = work / "cache"
         self.env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(self.cache)}
         self.session = str(REPO / "bench" / "tiny-session.yaml") if quick else "partner-massage"
@@ -312,6 +314,38 @@ class Bench:
             )
         )
 
+    # 8 ---------------------------------------------------------------------------------------
+    def player(self) -> None:
+        from bench.player import measure
+
+        figures = measure(self.work / "player", self.cache, self.repeat, self.quick)
+        self.log(f"player: {figures}")
+        cells, met = [], True
+        for backend, loads in figures.items():
+            for load, f in loads.items():
+                cells.append(
+                    f"{backend}, {load}: first sound {f['first']:.2f} s, q to silence {f['silence'] * 1000:.0f} ms"
+                    f" (exit {f['exit']:.2f} s), resume {f['resume']:+.2f} s ({f['resume_min']:+.2f} to {f['resume_max']:+.2f})"
+                )
+                met = met and f["first"] <= 0.5 and f["silence"] <= 0.1 and f["exit"] <= 0.5
+                met = met and -0.5 <= f["resume_min"] and f["resume_max"] <= 0
+        self.rows.append(
+            Row(
+                8,
+                "the player, for each output, quiet and with both cores busy: time to first sound (warm cache), "
+                "q to the last sound heard (and to exit), resume against the last sample heard",
+                "; ".join(cells),
+                "first ≤ 0.5 s; q ≤ 0.1 s (exit ≤ 0.5 s); resume between -0.5 s and 0",
+                met,
+            )
+        )
+        self.notes.append(
+            "Figure 8: first sound and q are timed against parec's recording of a PulseAudio null sink, anchored to "
+            "the clock at its first bytes; the resume is measured on the recording alone, by correlation, as the "
+            "sample where the resume's fade-in begins against the sample where the pause's fade-out ended. "
+            "Both cores busy means a busy loop per core for the whole measurement."
+        )
+
     # 6 ---------------------------------------------------------------------------------------
     def timing(self) -> None:
         folder = self.work / "timing"
@@ -404,7 +438,7 @@ class Bench:
     def markdown(self) -> str:
         versions = {
             name: metadata.version(name)
-            for name in ("numpy", "scipy", "piper-tts", "onnxruntime", "pydub", "simpleaudio")
+            for name in ("numpy", "scipy", "piper-tts", "onnxruntime", "pydub", "sounddevice", "simpleaudio-patched")
         }
         ffmpeg_version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.splitlines()[0]
         lines = [
@@ -418,11 +452,26 @@ class Bench:
             "| # | figure | measured | goal | met |",
             "|---|---|---|---|---|",
         ]
-        for row in sorted(self.rows, key=lambda r: r.number):
-            met = "reported" if row.met is None else ("yes" if row.met else "**no**")
-            lines.append(f"| {row.number} | {row.figure} | {row.measured} | {row.goal} | {met} |")
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in self.notes + NOTES]
+        measured = {row.number: row for row in self.rows}
+        for number in sorted(set(measured) | set(self.kept_rows)):
+            if number in measured:
+                row = measured[number]
+                met = "reported" if row.met is None else ("yes" if row.met else "**no**")
+                lines.append(f"| {row.number} | {row.figure} | {row.measured} | {row.goal} | {met} |")
+            else:
+                lines.append(self.kept_rows[number])
+        notes = [f"- {note}" for note in self.notes + NOTES]
+        notes += [note for note in self.kept_notes if note not in notes]
+        if self.kept_rows:
+            lines.insert(5, f"Rows {', '.join(map(str, sorted(measured)))} were measured on this day, the others earlier.")
+        lines += ["", "## Notes", ""] + notes
         return "\n".join(lines) + "\n"
+
+    def keep(self, previous: str) -> None:
+        """With --only: the rows (and notes) of an earlier BENCHMARKS.md that this run does not measure."""
+        table = [line for line in previous.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+        self.kept_rows = {int(line.split("|")[1]): line for line in table}
+        self.kept_notes = [line for line in previous.split("## Notes", 1)[-1].splitlines() if line.startswith("- ")]
 
 
 def measure_first_sound(pulse: Pulse, env: dict[str, str], target: str, raw: Path) -> float:
@@ -517,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if options.quick else options.repeat
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder:
         bench = Bench(options.quick, repeat, Path(folder))
-        steps = ["export_speed", "mixing", "memory", "first_sound", "timing", "synthesis_speed"]
+        if options.only and options.out.exists():
+            bench.keep(options.out.read_text(encoding="utf-8"))
+        steps = ["export_speed", "mixing", "memory", "first_sound", "timing", "synthesis_speed", "player"]
         for step in options.only or steps:
             bench.log(f"== {step}")
             getattr(bench, step)()

@@ -1,6 +1,6 @@
 """A PulseAudio server of the tests' own, with a null sink whose monitor parec records.
 
-Its own XDG_RUNTIME_DIR, and a HOME whose .asoundrc sends ALSA (simpleaudio) to pulse.
+Its own XDG_RUNTIME_DIR, and a HOME whose .asoundrc sends ALSA (PortAudio, simpleaudio) to pulse.
 The null sink has rewinds off, so its monitor records exactly what was played.
 """
 
@@ -71,9 +71,14 @@ class Pulse:
         try:
             yield path
         finally:
-            time.sleep(0.3)
+            # parec writes what it has recorded a little late: stop only once it has written
+            # a further half second (of silence, by now), so no tail of the sound is lost.
+            wanted = path.stat().st_size + SR * 4 // 2
+            deadline = time.monotonic() + 20
+            while path.stat().st_size < wanted and time.monotonic() < deadline:
+                time.sleep(0.02)
             parec.send_signal(signal.SIGINT)
-            parec.wait(5)
+            parec.wait(10)
 
 
 def load_recording(path: Path) -> np.ndarray:

@@ -127,11 +127,3 @@ def test_every_command_has_help() -> None:
 def test_version(flag: str) -> None:
     result = run(flag)
     assert result.exit_code == 0 and result.stdout.startswith("voiceguide ")
-
-
-def test_the_command_word_is_the_first_non_option() -> None:
-    from voiceguide.launch import command
-
-    assert command(["--debug", "play", "childs-pose", "--volume", "50"]) == "play"
-    assert command(["list", "--json"]) == "list"
-    assert command(["--version"]) is None

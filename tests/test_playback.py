@@ -3,6 +3,8 @@ sample by sample with what ``render`` writes for the same script and options."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import pty
 import subprocess
@@ -14,9 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import signal
+
+from voiceguide.player.core import FADE, REWIND
+from voiceguide.sounds import cues
 
 from .audio import read_wav
+from .heard import EXACT, busy_cores, fade_end, fade_start, first_mismatch, locate, quarter_offsets, remove
 from .pulse import SR, Pulse, load_recording
 
 pytestmark = pytest.mark.playback
@@ -44,23 +49,47 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
-    """The test script, and its render (which also fills the speech cache)."""
-    folder = tmp_path_factory.mktemp("session")
-    script = folder / "playback-test.yaml"
-    script.write_text(SCRIPT)
-    wav, cues = folder / "render.wav", folder / "cues.json"
+LONG_SCRIPT = """\
+title: Long playback test
+steps:
+  - section: Settle
+  - say: Sit comfortably and let your shoulders soften.
+  - breathe: relax
+    cycles: 2
+  - section: Stretch
+  - say: Lift your arms slowly above your head.
+  - hold: 10s
+  - say: Lower them again and rest your hands on your knees.
+  - hold: 8s
+  - section: Rest
+  - say: Let your breathing find its own easy rhythm.
+  - pause: 6s
+"""
+
+
+def rendered(folder: Path, name: str, text: str, speech_cache: Path) -> dict[str, object]:
+    """A script, and its render (which also fills the speech cache)."""
+    script = folder / f"{name}.yaml"
+    script.write_text(text)
+    wav, cues_json = folder / "render.wav", folder / "cues.json"
     env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
     subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", str(script), "-o", str(wav), "--cues", str(cues)],
+        [sys.executable, "-m", "voiceguide", "render", str(script), "-o", str(wav), "--cues", str(cues_json)],
         check=True,
         env=env,
         capture_output=True,
     )
-    import json
+    return {"script": script, "render": read_wav(wav)[:, 0], "cues": json.loads(cues_json.read_text()), "env": env}
 
-    return {"script": script, "render": read_wav(wav)[:, 0], "cues": json.loads(cues.read_text()), "env": env}
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
+    return rendered(tmp_path_factory.mktemp("session"), "playback-test", SCRIPT, speech_cache)
+
+
+@pytest.fixture(scope="module")
+def long_session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
+    return rendered(tmp_path_factory.mktemp("long"), "long-playback-test", LONG_SCRIPT, speech_cache)
 
 
 def player(
@@ -89,78 +118,201 @@ def player(
     return process, master
 
 
-def locate(recording: np.ndarray, render: np.ndarray, at: float, seconds: float = 1.0) -> int:
-    """Where (in the recording) the render's samples from ``at`` seconds on were heard."""
-    piece = render[int(at * SR) : int((at + seconds) * SR)]
-    scores = signal.correlate(recording, piece, mode="valid", method="fft")
-    return int(np.argmax(scores)) - int(at * SR)
+def heard_of(raw: Path) -> np.ndarray:
+    return load_recording(raw)[:, 0]
 
 
-def active(recording: np.ndarray, threshold: float = 1e-4) -> np.ndarray:
-    return np.flatnonzero(np.abs(recording) > threshold)
-
-
-def test_a_whole_session_is_heard_as_rendered_in_real_time(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
-    render = session["render"]
-    with pulse.recording(tmp_path / "rec.raw") as raw:
-        started = time.monotonic()
-        process, _ = player(pulse, session)
-        out, err = process.communicate(timeout=120)
-        elapsed = time.monotonic() - started
-    assert process.returncode == 0, err.decode()
-    assert out == b"", "no status line when not on a terminal"
-    heard = load_recording(raw)[:, 0]
-    offset = locate(heard, render, 5.0)
+def assert_heard_whole(heard: np.ndarray, render: np.ndarray, server: str = "the") -> None:
+    """Every quarter second of the render at one offset, and sample for sample after the fade-in."""
+    offset = locate(heard, render, 1.0)
+    offsets = quarter_offsets(heard, render, near=offset)
+    moved = sorted({(i / 4 + 0.25, o - offset) for i, o in enumerate(offsets) if o != offset})[:5]
+    assert not moved, f"{server} server: samples lost or repeated: (seconds into the session, samples moved) {moved}"
     aligned = heard[offset : offset + len(render)]
     assert len(aligned) == len(render), "heard to the end"
-    fade = int(0.04 * SR)
-    assert np.max(np.abs(aligned[fade:] - render[fade:])) <= 1.5 / 32768, "sample for sample what render writes"
-    assert elapsed >= len(render) / SR, "played in real time"
+    fade = int(FADE * SR)
+    assert np.max(np.abs(aligned[fade:] - render[fade:])) <= EXACT, "sample for sample what render writes"
 
 
-def test_pause_leaves_silence_and_resumes_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+@pytest.mark.parametrize("load", ["quiet", "busy"])
+def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
+    pulse: Pulse,
+    long_session: dict,
+    tmp_path: Path,
+    load: str,  # type: ignore[type-arg]
+) -> None:
+    """Over a minute of session, on a server started just now and on one that has been
+    running (and playing) for a while, with the machine quiet and with every core busy."""
+    (tmp_path / "fresh").mkdir()
+    fresh = Pulse(tmp_path / "fresh")
+    fresh.start()
+    try:
+        with busy_cores() if load == "busy" else contextlib.nullcontext():
+            with (
+                fresh.recording(tmp_path / "fresh.raw") as raw_fresh,
+                pulse.recording(tmp_path / "running.raw") as raw_running,
+            ):
+                runs = [player(server, long_session)[0] for server in (fresh, pulse)]
+                results = [run.communicate(timeout=300) for run in runs]
+    finally:
+        fresh.stop()
+    for run, (_, err) in zip(runs, results, strict=True):
+        assert run.returncode == 0, err.decode()
+    render = long_session["render"]
+    assert len(render) >= 60 * SR
+    for which, raw in (("fresh", raw_fresh), ("running", raw_running)):
+        assert_heard_whole(heard_of(raw), render, which)
+
+
+def drive(pulse: Pulse, session: dict, backend: str = "sounddevice") -> dict:  # type: ignore[type-arg]
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "drive.py"), str(session["script"]), backend],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("load", ["quiet", "busy"])
+def test_pause_resume_and_quit_are_exact_on_the_device_clock(
+    pulse: Pulse, session: dict, tmp_path: Path, load: str
+) -> None:  # type: ignore[type-arg]
+    render = session["render"]
+    with busy_cores() if load == "busy" else contextlib.nullcontext():
+        with pulse.recording(tmp_path / "rec.raw") as raw:
+            said = drive(pulse, session)
+    heard = heard_of(raw)
+    fade, span = int(FADE * SR), int(0.3 * SR)
+    # The pause: the session up to the fade, which ends where the player says it stopped.
+    before = locate(heard, render, 1.0)
+    clean = remove(heard, _mono(cues.mark("pause")), before + said["key_next"] - span, before + said["key_next"] + span)
+    stopped = fade_end(clean, render, before, said["paused_at"], fade, span)
+    assert abs(stopped - said["paused_at"]) <= 2, "the last sample heard is the one the player recorded"
+    assert first_mismatch(clean, render, before, int(0.5 * SR)) >= stopped - fade - 2, "nothing lost before the pause"
+    # The position came from the device: the fade began one device latency after what was heard at the key.
+    ahead = (stopped - fade - said["key_heard"]) / SR
+    assert 0 <= ahead <= said["latency"] + 0.06, f"the position at the key was {ahead:.3f} s behind the sound"
+    # The resume: a little before the last sample heard, never after it.
+    after = locate(heard, render, said["resumed_from"] / SR + 1.0)
+    assert after > before + int(1.4 * SR), "the rest came after the pause"
+    clean = remove(
+        heard, _mono(cues.mark("resume")), after + said["resumed_from"] - span, after + said["resumed_from"] + span
+    )
+    resumed = fade_start(clean, render, after, said["resumed_from"], fade, span)
+    assert abs(resumed - said["resumed_from"]) <= 2
+    assert -0.5 * SR <= resumed - stopped <= 0, f"resumed {(resumed - stopped) / SR:+.3f} s from the last sample heard"
+    # Quit: the sound stops within 0.1 s of where the listener was.
+    last = first_mismatch(clean, render, after, resumed + int(0.5 * SR))
+    assert abs(last - said["quit_at"]) <= 0.1 * SR, f"the sound went on {(last - said['quit_at']) / SR:.3f} s after q"
+
+
+def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    """The same through the terminal: space, a wait, space; measured on the recording alone."""
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(6.0)
+        time.sleep(5.0)
         os.write(keys, b" ")  # pause
-        time.sleep(3.0)
+        time.sleep(2.0)
         os.write(keys, b" ")  # resume
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
-    heard = load_recording(raw)[:, 0]
-    first = locate(heard, render, 3.0)
-    # Find where the heard audio stops matching the render: the pause.
-    matching = np.abs(heard[first + SR * 3 : first + len(render)] - render[SR * 3 : len(render)]) <= 2 / 32768
-    paused_at = SR * 3 + int(np.argmin(matching))
-    # Then a silence (but for the soft pause and resume marks), and the session again, from a
-    # little before where it stopped: never after.
-    gap = heard[first + paused_at + SR // 2 : first + paused_at + 2 * SR]
-    assert np.sqrt(np.mean(gap**2)) < 1e-3, "silence while paused"
-    back_from = locate(heard, render, paused_at / SR + 1.0, 0.5)
-    assert back_from > first + 2 * SR, "the rest of the session came later, after the pause"
-    resumed_position = (first + paused_at + SR + np.argmax(np.abs(heard[first + paused_at + SR :]) > 1e-3)) - back_from
-    assert paused_at - 1.0 * SR <= resumed_position <= paused_at, "resumed in place, never skipping ahead"
-    tail = heard[back_from + paused_at + SR : back_from + len(render)]
-    assert np.max(np.abs(tail - render[paused_at + SR : paused_at + SR + len(tail)])) <= 1.5 / 32768
+    heard = heard_of(raw)
+    before = locate(heard, render, 1.0)
+    stop_near = first_mismatch(heard, render, before, int(1.5 * SR))
+    fade, span = int(FADE * SR), int(0.3 * SR)
+    clean = remove(heard, _mono(cues.mark("pause")), before + stop_near - span, before + stop_near + span)
+    stopped = fade_end(clean, render, before, stop_near + fade, fade, span)
+    gap = clean[before + stopped + SR // 2 : before + stopped + SR]
+    assert np.max(np.abs(gap)) <= EXACT, "silence while paused"
+    after = locate(heard, render, stopped / SR + 1.0, 0.5)
+    assert after > before + SR, "the rest of the session came later, after the pause"
+    rough = stopped - int(REWIND * SR)
+    clean = remove(clean, _mono(cues.mark("resume")), after + rough - span, after + rough + span)
+    resumed = fade_start(clean, render, after, rough, fade, span)
+    assert -0.5 * SR <= resumed - stopped <= 0, "resumed in place, never skipping ahead"
+    assert first_mismatch(clean, render, after, resumed + fade) == len(render), "then to the end, sample for sample"
 
 
-def test_q_quits_at_once(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
         time.sleep(4.0)
-        sent = time.monotonic()
         os.write(keys, b"q")
-        process.wait(timeout=10)
-        took = time.monotonic() - sent
-        time.sleep(1.0)
+        process.wait(timeout=20)  # a hang fails here; how fast q is, is a benchmark
     assert process.returncode == 0
-    assert took < 2.0, f"quit took {took:.2f} s"  # the goal is half a second; this only catches a hang
-    heard = load_recording(raw)[:, 0]
-    last = active(heard, 1e-3)[-1]
-    render = session["render"]
-    first = locate(heard, render, 2.0)
-    assert (last - first) / SR < 5.0, "the sound stopped soon after q, long before the session's end"
+    heard = heard_of(raw)
+    offset = locate(heard, render, 2.0)
+    last = first_mismatch(heard, render, offset, int(2.5 * SR))
+    assert last < len(render) - 2 * SR, "the sound stopped soon after q, long before the session's end"
+    assert np.max(np.abs(heard[offset + last + SR // 10 :])) <= EXACT, "and nothing sounded after it"
+
+
+def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    with pulse.recording(tmp_path / "rec.raw") as raw:
+        process, _ = player(pulse, session, "--output", "simpleaudio")
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert err == b"", "no fallback, no complaint"
+    assert_heard_whole(heard_of(raw), session["render"])
+
+
+def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
+    pulse: Pulse, session: dict, tmp_path: Path
+) -> None:  # type: ignore[type-arg]
+    hide = "import sys; sys.modules['sounddevice'] = None; sys.argv[0] = 'voiceguide'; from voiceguide.cli import main; main()"
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
+    with pulse.recording(tmp_path / "rec.raw") as raw:
+        done = subprocess.run(
+            [sys.executable, "-c", hide, "play", str(session["script"])],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("voiceguide: sounddevice could not play (")
+        and lines[0].endswith("playing through simpleaudio instead")
+    )
+    assert "libportaudio2" in lines[0]
+    assert_heard_whole(heard_of(raw), session["render"])
+
+
+SOUNDS = """
+import sys, time
+import numpy as np
+import simpleaudio
+assert sys.getallocatedblocks() > 0, "runs on pymalloc"
+tone = np.repeat((np.sin(np.arange(882) / 10) * 3000).astype(np.int16)[:, None], 2, axis=1).tobytes()
+plays = []
+for i in range(150):
+    plays.append(simpleaudio.play_buffer(tone, 2, 2, 44100))
+    garbage = [bytearray(64) for _ in range(2000)]  # the small-object allocator at work meanwhile
+    if i % 3 == 0:
+        plays[-1].stop()
+    time.sleep(0.005)
+for play in plays:
+    play.wait_done()
+print("done")
+"""
+
+
+def test_simpleaudio_needs_no_special_allocator(pulse: Pulse) -> None:
+    """simpleaudio 1.0.4 freed memory from its threads without Python's lock and crashed on
+    pymalloc (every run on 3.12). simpleaudio-patched allocates that memory with the raw
+    allocator: 150 overlapping sounds, started and stopped, on pymalloc, end cleanly."""
+    env = {k: v for k, v in pulse.env.items() if k != "PYTHONMALLOC"}
+    done = subprocess.run([sys.executable, "-c", SOUNDS], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "done", (done.returncode, done.stderr[-2000:])
+
+
+def _mono(sound: np.ndarray) -> np.ndarray:
+    return np.asarray(sound, dtype=np.float64)
 
 
 def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
@@ -184,57 +336,6 @@ def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: P
     )
 
 
-CLOSE = """
-import os, time
-import numpy as np
-from voiceguide.player.output import SimpleaudioOutput
-threads = lambda: len(os.listdir("/proc/self/task"))
-before = threads()
-output = SimpleaudioOutput()
-output.start(memoryview(np.zeros((44100 * 30, 2), np.int16).tobytes()), 0)
-for _ in range(3):
-    output.cue(np.full((44100, 2), 300, np.int16))
-time.sleep(0.2)
-during = threads()
-output.{ending}()
-print(before, during, threads())
-"""
-
-
-@pytest.mark.parametrize("ending", ["close", "stop"])
-def test_close_waits_for_every_device_thread(pulse: Pulse, ending: str) -> None:
-    """simpleaudio plays each sound on a thread of its own that outlives ``stop``; a process
-    that ends under one can crash inside ALSA. ``close`` lets them all finish first."""
-    env = {**pulse.env, "PYTHONMALLOC": "malloc"}
-    done = subprocess.run(
-        [sys.executable, "-c", CLOSE.format(ending=ending)], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    before, during, after = map(int, done.stdout.split())
-    assert during >= before + 4, "the sound and the three cues each play on a thread"
-    if ending == "close":
-        assert after == before
-    else:
-        assert after > before, "stop alone returns while the threads still drain"
-
-
-def test_simpleaudio_refuses_pymalloc() -> None:
-    """Under pymalloc simpleaudio's threads free memory without the GIL and now and then
-    corrupt the heap; the voiceguide command starts itself on the C allocator instead."""
-    from voiceguide.errors import PlaybackError
-    from voiceguide.launch import pymalloc_on
-    from voiceguide.player.output import SimpleaudioOutput
-
-    assert pymalloc_on(), "the test process runs on pymalloc"
-    with pytest.raises(PlaybackError, match="PYTHONMALLOC=malloc"):
-        SimpleaudioOutput()
-    off = subprocess.run(
-        [sys.executable, "-c", "from voiceguide.launch import pymalloc_on; print(pymalloc_on())"],
-        env={**os.environ, "PYTHONMALLOC": "malloc"}, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert off.stdout.strip() == "False"
-
-
 def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
     home = tmp_path / "home"
     home.mkdir()
@@ -242,7 +343,6 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     env = {**session["env"], "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "voiceguide", "play", "childs-pose"], env=env, capture_output=True, text=True, timeout=30
     )
@@ -250,7 +350,6 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("voiceguide: no sound device could be opened")
     assert "`voiceguide export` writes files that play anywhere without one" in lines[0]
-    assert time.monotonic() - started < 10
 
 
 def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]

@@ -1,7 +1,9 @@
-"""The player's core against a controllable clock: position, pause, skip, volume, the end.
+"""The player's core and its transport against a device whose pace the test sets.
 
-The source here is a synthetic signal whose every sample says where it came from, so the
-tape can be checked sample by sample; the device is a recorder of start and stop calls.
+The source is a synthetic signal whose every sample says where it came from, so what the
+device was handed can be checked sample by sample. The device is a stand-in for a callback
+stream: it calls the transport's ``fill`` block by block when the test advances it, keeps
+everything it was handed, and hears each frame a fixed latency after it was handed over.
 """
 
 from __future__ import annotations
@@ -9,23 +11,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceguide.player import core
-from voiceguide.player.core import AHEAD, FADE, HOLDS, LATENCY, REWIND, Player, State
+from voiceguide.player.core import AHEAD, FADE, REWIND, Player, State
+from voiceguide.player.output import Fill
 from voiceguide.player.sources import Section
+from voiceguide.player.transport import Transport
+from voiceguide.sounds import cues
 
 SR = 44100
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def now(self) -> float:
-        return self.t
+BLOCK = 441  # the device asks for 10 ms at a time
+LATENCY = 4410  # and hears a frame 0.1 s after it was handed over
 
 
 class Signal:
-    """Sample n holds (n mod 20000 - 10000) / 32768: the tape tells which sample it is."""
+    """Sample n holds (n mod 20000 - 10000) / 32768: the output tells which sample it is."""
 
     title = "Signal"
     sample_rate = SR
@@ -46,188 +44,230 @@ class Signal:
         return self.ready
 
     def render(self, start: int, count: int) -> np.ndarray:
-        n = np.arange(start, start + count)
-        value = ((n % 20000) - 10000) / 32768.0
-        return np.repeat(value[:, None], 2, axis=1).astype(np.float32)
+        return np.repeat(value(np.arange(start, start + count))[:, None], 2, axis=1).astype(np.float32)
 
     def failure(self) -> BaseException | None:
         return None
 
+    def prepare_ahead(self) -> None:
+        return None
+
+
+def value(n: np.ndarray) -> np.ndarray:
+    return ((n % 20000) - 10000) / 32768.0
+
 
 class Device:
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.log: list[tuple[str, float, int]] = []
-        self.cues: list[int] = []
-        self.data: memoryview | None = None
+    name = "test"
+    sample_rate = SR
 
-    def start(self, data: memoryview, position: int) -> None:
-        self.data = data
-        self.log.append(("start", self.clock.t, position))
+    def __init__(self) -> None:
+        self.fill: Fill | None = None
+        self.handed: list[np.ndarray] = []
+        self.cuts = 0
 
-    def stop(self) -> None:
-        self.log.append(("stop", self.clock.t, -1))
+    def open(self, fill: Fill) -> None:
+        self.fill = fill
 
-    def busy(self) -> bool:
-        return False
+    def advance(self, seconds: float) -> None:
+        assert self.fill is not None
+        for _ in range(int(seconds * SR) // BLOCK):
+            out = np.full((BLOCK, 2), np.nan, dtype=np.float32)
+            self.fill(out)
+            self.handed.append(out[:, 0].copy())
 
-    def cue(self, sound: np.ndarray) -> None:
-        self.cues.append(len(sound))
+    def heard(self) -> int:
+        return max(0, sum(map(len, self.handed)) - LATENCY)
+
+    def latency(self) -> float:
+        return LATENCY / SR
+
+    def cut(self) -> None:
+        self.cuts += 1
 
     def close(self) -> None:
-        self.log.append(("close", self.clock.t, -1))
+        return None
+
+    def output(self) -> np.ndarray:
+        return np.concatenate(self.handed) if self.handed else np.zeros(0, np.float32)
 
 
-def expected(position: int) -> int:
-    return position % 20000 - 10000
-
-
-def run_for(player: Player, clock: Clock, seconds: float, step: float = 0.02) -> None:
-    end = clock.t + seconds
-    while clock.t < end and player.state is not State.FINISHED:
-        clock.t += step
+def run_for(player: Player, device: Device, seconds: float, step: float = 0.03) -> None:
+    """The loop: a tick, then the device takes what plays until the next tick."""
+    for _ in range(round(seconds / step)):
+        if player.state is State.FINISHED:
+            return
         player.tick()
+        device.advance(step)
 
 
 @pytest.fixture
-def setup() -> tuple[Player, Clock, Device, Signal]:
-    clock = Clock()
-    device = Device(clock)
-    source = Signal()
-    return Player(source, device, clock), clock, device, source
+def setup() -> tuple[Player, Device, Signal]:
+    device, source = Device(), Signal()
+    return Player(source, device), device, source
 
 
-def test_plays_from_the_start_and_keeps_the_tape_ahead(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, _ = setup
+def test_plays_every_sample_in_order_and_keeps_the_queue_ahead(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
     player.play(0)
-    assert device.log == [("start", clock.t, 0)]
-    run_for(player, clock, 5.0)
-    assert abs(player.position() - int((5.0 - LATENCY) * SR)) <= SR // 50
-    assert player.filled >= player.handed() + int((AHEAD - 0.1) * SR)
-    tape = player.tape.read(int(FADE * SR), player.filled - int(FADE * SR))  # type: ignore[union-attr]
-    assert np.array_equal(tape[:, 0], [expected(n) for n in range(int(FADE * SR), player.filled)])
-    assert tape[0, 0] == expected(int(FADE * SR)) and np.all(tape[:, 0] == tape[:, 1])
+    run_for(player, device, 5.0)
+    out = device.output()
+    fade = int(FADE * SR)
+    np.testing.assert_allclose(out[fade:], value(np.arange(fade, len(out))), atol=1e-6)
+    assert np.all(np.abs(out[:fade]) <= np.abs(value(np.arange(fade))) + 1e-6), "a fade in at the start"
+    assert player.position() == len(out) - LATENCY, "the position is what the device has played"
+    assert player.transport.fill_at - player.transport.next >= int((AHEAD - 0.1) * SR)
 
 
-def test_pause_fades_stops_and_resumes_a_little_earlier(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, _ = setup
+def test_pause_ends_at_a_known_sample_and_resumes_a_little_before_it(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 6.0)
-    handed = player.handed()
+    run_for(player, device, 6.0)
+    handed = len(device.output())
+    heard_at_key = player.position()
     player.toggle_pause()
-    assert player.state is State.STOPPING and len(device.cues) == 1
-    fade_at = player.paused_at
-    assert fade_at == handed + int(HOLDS * SR), "the fade lies beyond what the device may hold"
-    faded = player.tape.read(fade_at, int(FADE * SR))[:, 0]  # type: ignore[union-attr]
-    assert abs(faded[-1]) <= 1 and abs(faded[0]) == abs(expected(fade_at))
-    assert np.all(player.tape.read(fade_at + int(FADE * SR), SR // 2) == 0)  # type: ignore[union-attr]
-    run_for(player, clock, 1.0)
-    assert player.state is State.PAUSED and device.log[-1][0] == "stop"
-    stopped_at = device.log[-1][1]
-    assert stopped_at - (clock.t - 1.0) >= HOLDS + FADE - 0.03, "stopped only after the fade had played"
-    where = player.position()
-    run_for(player, clock, 10.0)
-    assert player.position() == where == fade_at
+    assert player.state is State.STOPPING
+    run_for(player, device, 1.0)
+    assert player.state is State.PAUSED
+    out = device.output()
+    mark = cues.mark("pause")
+    out[handed : handed + len(mark)] -= mark  # the soft pause mark sounds from the same block on
+    fade = int(FADE * SR)
+    faded = out[handed : handed + fade]
+    np.testing.assert_allclose(
+        faded, value(np.arange(handed, handed + fade)) * (fade - 1 - np.arange(fade)) / fade, atol=1e-6
+    )
+    assert player.paused_at == handed + fade, "the fade's end is where the session stopped"
+    assert np.all(np.abs(out[handed + fade :]) < 1e-6), "then silence"
+    assert 0 < player.paused_at - heard_at_key <= LATENCY + fade, "it stopped where the listener was"
+    run_for(player, device, 5.0)
+    assert player.position() == player.paused_at, "paused: the position holds"
+    before, stopped = len(device.output()), player.paused_at
     player.toggle_pause()
-    assert len(device.cues) == 2 and player.state is State.PLAYING
-    kind, _, position = device.log[-1]
-    assert kind == "start" and position == fade_at - int(REWIND * SR), "resumes a little before, never after"
+    run_for(player, device, 1.0)
+    resumed = device.output()[before:]
+    start = stopped - int(REWIND * SR)
+    # After the resume mark (0.36 s) the session plays on from ``start``, sample for sample.
+    later = int(0.4 * SR)
+    np.testing.assert_allclose(
+        resumed[later : later + SR // 4], value(np.arange(start + later, start + later + SR // 4)), atol=1e-6
+    )
 
 
 def test_next_and_previous_sections(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, _ = setup
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 3.0)
+    run_for(player, device, 3.0)
     player.next_section()
-    run_for(player, clock, 1.0)
-    assert device.log[-1] == ("start", device.log[-1][1], 10 * SR)
-    assert player.current_section()[0] == 1
-    run_for(player, clock, 5.0)  # five seconds into part 2: back restarts it
+    run_for(player, device, 1.0)
+    assert player.current_section()[0] == 1 and player.skipped == ["part 1"]
+    assert 10 * SR < player.position() < 11 * SR
+    run_for(player, device, 5.0)  # five seconds into part 2: back restarts it
     player.previous_section()
-    run_for(player, clock, 1.0)
-    assert device.log[-1][2] == 10 * SR
+    run_for(player, device, 0.5)
+    assert 10 * SR < player.position() < int(10.5 * SR)
     player.previous_section()  # pressed again soon: the part before
-    run_for(player, clock, 1.0)
-    assert device.log[-1][2] == 0
+    run_for(player, device, 0.5)
+    assert player.position() < SR // 2
     player.next_section()
-    run_for(player, clock, 1.0)
+    run_for(player, device, 0.5)
     player.next_section()
-    run_for(player, clock, 1.0)
-    assert device.log[-1][2] == 20 * SR
+    run_for(player, device, 0.5)
+    assert 20 * SR < player.position() < int(20.5 * SR)
 
 
 def test_skip_while_paused_stays_paused(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, _ = setup
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 2.0)
+    run_for(player, device, 2.0)
     player.toggle_pause()
-    run_for(player, clock, 1.0)
+    run_for(player, device, 1.0)
     player.next_section()
     assert player.state is State.PAUSED and player.position() == 10 * SR
     player.toggle_pause()
-    assert device.log[-1][2] == 10 * SR, "never before the start of the section"
+    assert player.transport.next == 10 * SR, "never before the start of the section"
 
 
-def test_volume_applies_to_what_the_device_has_not_read(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, _, _ = setup
+def test_volume_ramps_within_the_next_block(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 4.0)
-    change = player.handed() + int(HOLDS * SR)
+    run_for(player, device, 4.0)
+    at = len(device.output())
     player.change_volume(-50)
     assert player.volume == 50
-    run_for(player, clock, 0.5)
-    ramp = int(FADE * SR)
-    later = np.arange(change + ramp, change + ramp + SR)
-    got = player.tape.read(int(later[0]), len(later))[:, 0]  # type: ignore[union-attr]
-    want = np.round(np.array([expected(int(n)) for n in later]) * 0.25)
-    assert np.max(np.abs(got - want)) <= 1
-    before = player.tape.read(change - SR // 2, SR // 2)[:, 0]  # type: ignore[union-attr]
-    assert np.array_equal(before, [expected(n) for n in range(change - SR // 2, change)]), "what it holds is untouched"
+    run_for(player, device, 0.5)
+    out = device.output()
+    ramp = out[at : at + BLOCK] / value(np.arange(at, at + BLOCK))
+    assert abs(ramp[0] - 1.0) < 0.01 and abs(ramp[-1] - 0.25) < 0.01 and np.all(np.diff(ramp) <= 1e-6)
+    np.testing.assert_allclose(out[at + BLOCK :], value(np.arange(at + BLOCK, len(out))) * 0.25, atol=1e-6)
     player.change_volume(+500)
     assert player.volume == 100
 
 
 def test_the_end(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, source = setup
+    player, device, source = setup
     player.play(55 * SR)
-    run_for(player, clock, 10.0)
-    assert player.state is State.FINISHED and device.log[-1][0] == "stop"
+    run_for(player, device, 10.0)
+    assert player.state is State.FINISHED
     assert player.position() == source.length()
+    out = device.output()
+    assert np.count_nonzero(out) <= source.length() - 55 * SR, "nothing after the end"
 
 
-def test_quit_fades_then_finishes(setup) -> None:  # type: ignore[no-untyped-def]
-    player, clock, device, _ = setup
+def test_quit_cuts_at_once(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 2.0)
+    run_for(player, device, 2.0)
+    heard = player.position()
     player.quit()
-    run_for(player, clock, 0.5)
-    assert player.state is State.FINISHED and device.log[-1][0] == "stop"
+    assert player.state is State.FINISHED and device.cuts == 1 and player.quit_at == heard
 
 
 def test_waits_for_a_slow_source_instead_of_playing_silence() -> None:
-    clock = Clock()
-    device = Device(clock)
-    source = Signal()
+    device, source = Device(), Signal()
     source.ready = 3 * SR
     source.known = False
-    player = Player(source, device, clock)
+    player = Player(source, device)
     player.play(0)
-    run_for(player, clock, 4.0)
-    assert player.state is State.BUFFERING
+    run_for(player, device, 4.0)
+    assert player.state is State.BUFFERING and player.status().waiting
     stopped = player.paused_at
-    assert stopped <= 3 * SR and player.filled <= 3 * SR
+    assert stopped <= 3 * SR
     source.ready = 20 * SR
-    run_for(player, clock, 0.2)
-    assert player.state is State.PLAYING and device.log[-1] == ("start", device.log[-1][1], stopped)
+    run_for(player, device, 0.2)
+    assert player.state is State.PLAYING and player.transport.next >= stopped
+    out = device.output()
+    played = out[np.flatnonzero(out)]
+    assert len(played) >= stopped - 2 * int(FADE * SR), "nothing before the stop was skipped"
 
 
-def test_long_sessions_move_to_a_new_tape(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "TAPE_SECONDS", 20)
-    clock = Clock()
-    device = Device(clock)
-    player = Player(Signal(seconds=50), device, clock)
+def test_an_underrun_is_silence_that_costs_nothing() -> None:
+    """The device asks while the queue is empty (a busy machine): it gets silence, and the
+    session goes on from the very sample it had reached."""
+    transport = Transport(SR)
+    transport.start(1000, 1)
+    transport.append(np.ones((300, 2), np.float32))
+    out = np.zeros((500, 2), np.float32)
+    transport.fill(out)
+    assert np.all(out[:300] == 1) and np.all(out[300:] == 0) and transport.starved
+    assert transport.session_at(299) == 1299 and transport.session_at(450) == 1300
+    transport.append(np.full((500, 2), 2, np.float32))
+    transport.fill(out)
+    assert np.all(out == 2) and not transport.starved
+    assert transport.session_at(500) == 1300, "it goes on from where it stopped"
+    assert transport.next == 1800
+
+
+def test_played_leaves_out_pauses_and_skips(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
     player.play(0)
-    run_for(player, clock, 30.0)
-    starts = [entry[2] for entry in device.log if entry[0] == "start"]
-    assert len(starts) == 2 and 15 * SR <= starts[1] <= 20 * SR
-    assert player.tape is not None and player.tape.origin == starts[1]
+    run_for(player, device, 3.0)
+    player.toggle_pause()
+    run_for(player, device, 5.0)  # paused: nothing more is played
+    player.toggle_pause()
+    run_for(player, device, 2.0)
+    player.next_section()  # from about 5 s into part 1 on to part 2, at 10 s
+    run_for(player, device, 1.5)
+    played = player.played()
+    assert abs(played - 6.5) < 0.15, played
+    assert player.skipped == ["part 1"]

@@ -1,3 +1,3 @@
-from voiceguide.launch import main
+from voiceguide.cli import main
 
 main()

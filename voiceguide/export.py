@@ -24,12 +24,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from multiprocessing.managers import SyncManager
 from pathlib import Path
 
 import numpy as np
 
 from voiceguide import atomic, captions, cover, library, tags
 from voiceguide.errors import OutputError, UsageError
+from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import Meter, warm_imports
 from voiceguide.names import inside, slugify, unique
 from voiceguide.render import (
@@ -203,7 +205,8 @@ def _run(
     if count == 1:
         return [export_track(job, track_progress(job.slug) if track_progress else None) for job in jobs]
     context = multiprocessing.get_context("spawn")
-    manager = context.Manager()
+    manager = SyncManager(ctx=context)
+    manager.start(watch_parent)  # the queue's server process ends with this one, however it ends
     queue = manager.Queue()
     pool = context.Pool(count, initializer=_worker_start)
     try:
@@ -239,6 +242,8 @@ def _drain(queue: object, track_progress: Callable[[str], Progress] | None) -> N
 
 
 def _worker_start() -> None:
+    watch_parent()
+
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 

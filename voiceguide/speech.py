@@ -20,6 +20,7 @@ import numpy as np
 
 from voiceguide import levels
 from voiceguide.errors import RenderError, VoiceguideError
+from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import clip_loudness, limit_true_peak
 from voiceguide.speech_cache import Entry, SpeechCache, key
 from voiceguide.timeline import SAMPLE_RATE
@@ -132,6 +133,7 @@ _worker_voice: Voice | None = None
 
 def _worker_start(spec: VoiceSpec) -> None:
     global _worker_voice
+    watch_parent()  # before the model loads: a parent killed meanwhile takes this worker with it
     _worker_voice = open_voice(spec)
 
 

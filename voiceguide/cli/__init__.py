@@ -96,7 +96,6 @@ def _root(
     _state["debug"] = debug
 
 
-
 def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds like Ctrl-C: temporary files are removed on the way out
 

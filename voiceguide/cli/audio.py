@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceguide.cli import app, guarded
+from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
     ForceOpt,
     LengthOpt,
@@ -141,18 +141,28 @@ def play(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
+    device: Annotated[
+        str,
+        typer.Option("--output", help="The sound output: sounddevice (PortAudio, the default) or simpleaudio."),
+    ] = "sounddevice",
 ) -> None:
     """Play a session through the sound device, starting at once.
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
     """
     from voiceguide import library
+    from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
-    from voiceguide.player.output import SimpleaudioOutput
+    from voiceguide.player.output import BACKENDS, Fill, Output, open_output
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
 
-    output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
+    if device not in BACKENDS:
+        raise UsageError(f"--output: choose {' or '.join(BACKENDS)}, not {device!r}")
+
+    def output(fill: Fill) -> Output:  # opened with the first sound; no device is one clear line
+        return open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
+
     source: Source
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))
@@ -163,4 +173,3 @@ def play(
             source = SessionSource(session, render_options(voice, pace, music, length, seed), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     run(Player(source, output, volume=volume), interactive)
-

@@ -90,7 +90,6 @@ def schema() -> None:
     print(json.dumps(build(), indent=2))
 
 
-
 @app.command()
 @guarded
 def voices(
@@ -124,4 +123,3 @@ def voices(
     for row in rows:
         mark = "*" if row["default"] else " "
         print(f"{mark} {row['voice']:<34} {row['name']}")
-

@@ -74,4 +74,3 @@ class ProgressBar:
             words = {"speech": "speaking", "mix": "mixing"}
             self.tasks[stage] = self.progress.add_task(f"{self.label}: {words.get(stage, stage)}", total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
-

@@ -1,12 +1,14 @@
-"""The player's core: what plays when, against a clock that tests can control.
+"""The player's core: what plays when, on the device's clock.
 
-The device plays the tape from the position it was started at; the core keeps the time
-itself. ``handed`` is how far the device has been fed by now (time since start); what the
-listener has heard lags that by the output's latency. Every change (pause, skip, quit)
-fades the sound out on the tape just beyond what the device may already hold, lets the
-device play through the fade, then stops it: no clicks. Resuming starts a little before
-where the sound faded (``REWIND``), with a fade in, so no word is lost to the device's
-buffering.
+The device keeps the time. The core renders the session into the transport's short queue, a
+block at a time, and the device's callback takes from it at the device's pace; the position
+is the session sample the transport logged for the frame the output says was heard last. So a
+stalled device, an underrun or a busy machine cannot make the player lose its place.
+
+Every change (pause, skip) fades the sound out over the next frames the device takes, then
+acts: the fade's last sample is exactly where the listener stops hearing the session, and a
+resume starts a little before it (``REWIND``), with a fade in. Quitting cuts whatever the
+device still holds, so the sound stops at once.
 
 The core never sleeps and never reads keys: the loop around it (``run``) calls ``tick``
 often and passes on the commands.
@@ -14,6 +16,7 @@ often and passes on the commands.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,22 +25,19 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.player.output import Output
+from voiceguide.player.output import Fill, Output, raise_priority, restore_priority
 from voiceguide.player.sources import Section, Source
-from voiceguide.player.tape import Tape
-from voiceguide.sinks import to_pcm16
+from voiceguide.player.transport import Transport
 from voiceguide.sounds import cues
 
-AHEAD = 1.5  # seconds of samples kept on the tape ahead of the device
-FIRST = 0.25  # seconds on the tape before the device starts (the rest follows at once)
-LOW_WATER = 0.4  # seconds: less than this ahead while the source is not ready means buffering
-HOLDS = 0.25  # seconds the device may already hold beyond what it has been fed by the clock
+AHEAD = 1.0  # seconds of samples kept queued ahead of the device
+FIRST = 0.25  # seconds queued before the device starts (the rest follows at once)
+LOW_WATER = 0.4  # seconds: less than this queued while the source is not ready means buffering
 FADE = 0.04  # seconds of fade at every stop and start
-REWIND = 0.5  # seconds replayed on resume: never skip a word the device had not played yet
-LATENCY = 0.15  # seconds from start to the first sample heard (an estimate for the position)
+REWIND = 0.35  # seconds replayed on resume, so the listener finds the thread again
 BACK_AGAIN = 2.5  # seconds: "back" pressed again this soon goes to the previous section
 RESTART_GRACE = 3.0  # seconds into a section after which "back" restarts it
-TAPE_SECONDS = 3600  # one tape holds an hour; a longer session moves to a new tape
+SWITCH = 0.001  # seconds: how long a thread may keep Python's lock while the device's callback waits
 BLOCK = 4096
 VOLUME_STEP = 10
 
@@ -47,13 +47,15 @@ class Clock(Protocol):
 
 
 class WallClock:
+    """For what a person does (a key pressed twice), never for what the device plays."""
+
     def now(self) -> float:
         return time.monotonic()
 
 
 class State(Enum):
     PLAYING = "playing"
-    STOPPING = "stopping"  # fading out; an action follows once the fade has played
+    STOPPING = "stopping"  # fading out; an action follows once the fade is handed over
     PAUSED = "paused"
     BUFFERING = "buffering"
     FINISHED = "finished"
@@ -69,6 +71,7 @@ class Status:
     length: float | None
     state: State
     volume: int
+    waiting: bool = False  # the device is being handed silence for want of samples
 
 
 def volume_gain(volume: int) -> float:
@@ -77,77 +80,96 @@ def volume_gain(volume: int) -> float:
 
 
 class Player:
-    def __init__(self, source: Source, output: Output, clock: Clock | None = None, volume: int = 100) -> None:
+    def __init__(
+        self,
+        source: Source,
+        output: Output | Callable[[Fill], Output],
+        clock: Clock | None = None,
+        volume: int = 100,
+    ) -> None:
+        """``output`` is an output to open, or a function that opens one given the fill."""
         self.source = source
-        self.output = output
         self.clock = clock or WallClock()
         self.sr = source.sample_rate
         self.volume = max(0, min(100, volume))
+        self.transport = Transport(self.sr)
+        self.transport.set_gain(volume_gain(self.volume))
+        self._opener = output
+        self.output: Output | None = None
         self.state = State.PAUSED
-        self.tape: Tape | None = None
-        self.started_at = 0.0
-        self.started_pos = 0
-        self.filled = 0  # the tape holds fresh samples from started_pos up to here
         self.paused_at = 0
-        self.fade_end = 0
+        self.quit_at: int | None = None  # the position heard when quit was asked
         self._then: Callable[[], None] | None = None
         self._back_pressed = -1e9
-        self._gain_from: float | None = None  # a volume change ramps in from this gain
+        self.skipped: list[str] = []  # titles of the sections skipped with "next"
+        self._priority: tuple[int, int] | None = None
+        self._switch = sys.getswitchinterval()
 
     # -- time ------------------------------------------------------------------------------
 
-    def handed(self) -> int:
-        """How far the device has been fed, by the clock."""
-        return self.started_pos + int((self.clock.now() - self.started_at) * self.sr)
+    def heard(self) -> int:
+        """Device frames the listener has heard."""
+        return self.output.heard() if self.output is not None else 0
+
+    def played(self) -> float:
+        """Seconds of the session the listener has heard, pauses and skipped stretches left out
+        (what the device was handed, less what it still holds)."""
+        held = max(0, self.transport.handed - self.heard())
+        return max(0, self.transport.carried - held) / self.sr
 
     def position(self) -> int:
-        """What the listener has heard up to, in samples."""
+        """The session sample the listener hears now."""
         if self.state in (State.PLAYING, State.STOPPING):
-            heard = self.started_pos + int((self.clock.now() - self.started_at - LATENCY) * self.sr)
-            return max(self.started_pos, min(heard, self.fade_end if self.state is State.STOPPING else heard))
+            at = self.transport.session_at(self.heard())
+            return self.paused_at if at is None else at
         return self.paused_at
 
     # -- starting and stopping ---------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self.output is not None:
+            return
+        # This thread feeds the device from now on. The threads that open with the device (its
+        # callback, the sound server's client) share its priority; later ones do not.
+        self._priority = raise_priority(inherited=True)
+        # Hand Python's lock to the device's callback within a millisecond of its asking.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH)
+        opener = self._opener
+        try:
+            if isinstance(opener, Output):
+                opener.open(self.transport.fill)
+                self.output = opener
+            else:
+                self.output = opener(self.transport.fill)
+        finally:
+            if self._priority is not None:
+                raise_priority()
 
     def play(self, position: int = 0) -> None:
         """Start (or restart) the sound at ``position``, fading in."""
         length = self.source.length()
         if length is not None and position >= length:
+            self.paused_at = length
             self.state = State.FINISHED
             return
         if self.source.ready_until() < min(position + int(LOW_WATER * self.sr), length or 1 << 62):
             self.paused_at = position
             self.state = State.BUFFERING
             return
-        if self.tape is None or not self.tape.covers(position, int(AHEAD * self.sr) + BLOCK):
-            if self.tape is not None:
-                self.tape.close()
-            self.tape = Tape(position, min(TAPE_SECONDS * self.sr, (length or 1 << 62) - position + self.sr))
-        self.started_pos = position
-        self.filled = position
-        self._fill(fade_in=True)
-        self.started_at = self.clock.now()
-        self.output.start(self.tape.view(position), position)
+        self.paused_at = position
+        self.transport.start(position, int(FADE * self.sr))
+        self._fill(FIRST)
         self.state = State.PLAYING
+        self._open()
+        self._fill(AHEAD)  # at once, while the device plays the first: a busy start cannot starve it
 
     def _stop_then(self, action: Callable[[], None]) -> None:
-        """Fade out beyond what the device holds, let it play the fade, then ``action``."""
+        """Fade out over the next frames the device takes, then ``action``."""
         if self.state is not State.PLAYING:
-            self.output.stop()
             action()
             return
-        assert self.tape is not None
-        at = min(self.handed() + int(HOLDS * self.sr), self.filled)
-        fade = int(FADE * self.sr)
-        if at + fade > self.tape.end:
-            at = self.tape.end - fade
-        block = self.tape.read(at, fade).astype(np.float32) * np.linspace(1, 0, fade, dtype=np.float32)[:, None]
-        self.tape.write(at, np.round(block).astype(np.int16))
-        silent_until = min(self.tape.end, at + fade + int(AHEAD * self.sr))
-        self.tape.write(at + fade, np.zeros((silent_until - at - fade, 2), np.int16))
-        self.filled = at + fade
-        self.fade_end = at + fade
-        self.paused_at = at
+        self.transport.fade_out(int(FADE * self.sr))
         self._then = action
         self.state = State.STOPPING
 
@@ -155,10 +177,10 @@ class Player:
 
     def toggle_pause(self) -> None:
         if self.state is State.PLAYING:
-            self.output.cue(_stereo16(cues.mark("pause")))
+            self.transport.mark(_stereo(cues.mark("pause")))
             self._stop_then(self._paused)
         elif self.state is State.PAUSED:
-            self.output.cue(_stereo16(cues.mark("resume")))
+            self.transport.mark(_stereo(cues.mark("resume")))
             self.play(max(self._section_start(self.paused_at), self.paused_at - int(REWIND * self.sr)))
 
     def _paused(self) -> None:
@@ -168,6 +190,9 @@ class Player:
         here = self.position()
         later = [s for s in self.source.sections() if s.start > here + int(0.5 * self.sr)]
         if later:
+            _, current = self.current_section()
+            if current is not None:
+                self.skipped.append(current.title)
             self._jump(later[0].start)
 
     def previous_section(self) -> None:
@@ -193,37 +218,39 @@ class Player:
             self._stop_then(lambda: self.play(target))
 
     def change_volume(self, delta: int) -> None:
-        new = max(0, min(100, self.volume + delta))
-        if new == self.volume:
-            return
-        self._gain_from = volume_gain(self.volume)
-        self.volume = new
-        if self.state is State.PLAYING:
-            # Samples the device may still read get the new volume: rewrite them from just
-            # beyond what it holds, ramping from the old gain.
-            self.filled = max(self.started_pos, min(self.filled, self.handed() + int(HOLDS * self.sr)))
-            self._fill()
+        self.volume = max(0, min(100, self.volume + delta))
+        self.transport.set_gain(volume_gain(self.volume))  # ramped within the device's next block
 
     def quit(self) -> None:
-        if self.state is State.STOPPING:
-            self._then = self._finished
-        else:
-            self._stop_then(self._finished)
-
-    def _finished(self) -> None:
+        """Stop at once: what the device still holds is dropped, so the sound ends now."""
+        self.quit_at = self.position()
+        self.paused_at = self.quit_at
+        if self.output is not None:
+            self.output.cut()
         self.state = State.FINISHED
+
+    def close(self) -> None:
+        """Let go of the device (waiting for its threads) and of the feeding thread's priority."""
+        if self.output is not None:
+            self.output.close()
+        restore_priority(self._priority)
+        self._priority = None
+        sys.setswitchinterval(self._switch)
 
     # -- the loop's heartbeat ----------------------------------------------------------------
 
     def tick(self) -> None:
-        """Keep the tape filled ahead, finish fades, notice the end and slow sources."""
+        """Keep the queue filled ahead, act once fades are handed over, notice the end and
+        slow sources."""
         failure = self.source.failure()
         if failure is not None:
-            self.output.stop()
+            if self.output is not None:
+                self.output.cut()
             raise failure
         if self.state is State.STOPPING:
-            if self.handed() >= self.fade_end + int(0.02 * self.sr):
-                self.output.stop()
+            stopped = self.transport.stopped_at
+            if stopped is not None:
+                self.paused_at = stopped
                 action, self._then = self._then, None
                 self.state = State.PAUSED
                 if action:
@@ -237,49 +264,34 @@ class Player:
             return
         if self.state is not State.PLAYING:
             return
-        assert self.tape is not None
         length = self.source.length()
-        handed = self.handed()
-        if length is not None and handed >= length + int(LATENCY * self.sr):
-            self.output.stop()
-            self.state = State.FINISHED
+        if length is not None and self.transport.fill_at >= length and self.position() >= length:
             self.paused_at = length
+            self.state = State.FINISHED
             return
-        self._fill()
-        self.tape.release(handed - 10 * self.sr)
+        self._fill(AHEAD)
         end = length if length is not None else 1 << 62
-        if self.filled < end and self.filled - handed < int(LOW_WATER * self.sr):
-            # The source has not caught up (speech still being made): stop before the tape
-            # runs dry, and carry on from there when it is ready.
+        ahead = min(self.source.ready_until(), end) - self.transport.next
+        if self.transport.fill_at < end and ahead < int(LOW_WATER * self.sr):
+            # The source has not caught up (speech still being made): fade out before the
+            # queue runs dry, and carry on from there when it is ready. (A queue that is low
+            # only because this machine is busy plays on: the device waits for it if it must.)
             self._stop_then(self._buffering)
-        elif self.filled >= self.tape.end and self.tape.end < end:
-            self._stop_then(lambda: self.play(self.filled))  # move to a new tape (sessions over an hour)
 
     def _buffering(self) -> None:
         self.state = State.BUFFERING
 
-    def _fill(self, fade_in: bool = False) -> None:
-        """Render and write the tape ahead of the device, up to what the source has ready."""
-        assert self.tape is not None
-        front = self.started_pos if fade_in else self.handed()
-        limit = min(self.source.ready_until(), self.tape.end, front + int((FIRST if fade_in else AHEAD) * self.sr))
+    def _fill(self, ahead: float) -> None:
+        """Render into the queue, up to ``ahead`` seconds beyond what the device has taken
+        and as far as the source has ready."""
+        limit = min(self.source.ready_until(), self.transport.next + int(ahead * self.sr))
         length = self.source.length()
         if length is not None:
             limit = min(limit, length)
-        gain = volume_gain(self.volume)
-        while self.filled < limit:
-            count = min(BLOCK, limit - self.filled)
-            block = self.source.render(self.filled, count) * np.float32(gain)
-            if self._gain_from is not None:
-                ramp = min(count, int(FADE * self.sr))
-                shape = np.linspace(self._gain_from / gain if gain else 0.0, 1.0, ramp, dtype=np.float32)
-                block[:ramp] *= shape[:, None]
-                self._gain_from = None
-            if fade_in and self.filled == self.started_pos:
-                ramp = min(count, int(FADE * self.sr))
-                block[:ramp] *= np.linspace(0, 1, ramp, dtype=np.float32)[:, None]
-            self.tape.write(self.filled, np.frombuffer(to_pcm16(block), dtype=np.int16).reshape(-1, 2))
-            self.filled += count
+        while self.transport.fill_at < limit:
+            start = self.transport.fill_at
+            count = min(BLOCK, limit - start)
+            self.transport.append(np.ascontiguousarray(self.source.render(start, count), dtype=np.float32))
 
     # -- what the status line shows ------------------------------------------------------------
 
@@ -305,8 +317,9 @@ class Player:
             length=length / self.sr if length is not None else None,
             state=self.state,
             volume=self.volume,
+            waiting=self.state is State.BUFFERING or (self.state is State.PLAYING and self.transport.starved),
         )
 
 
-def _stereo16(mono: np.ndarray) -> np.ndarray:
-    return np.frombuffer(to_pcm16(np.repeat(mono[:, None], 2, axis=1)), dtype=np.int16).reshape(-1, 2)
+def _stereo(mono: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.repeat(np.asarray(mono, dtype=np.float32)[:, None], 2, axis=1))

@@ -1,53 +1,90 @@
-"""The sound device behind a small interface, with simpleaudio as its one backend.
+"""The sound device behind a small interface, with two backends.
 
-simpleaudio has no pause and no position: ``start`` plays a buffer from its first byte,
-``stop`` ends it (after the device drains what it holds), and the player keeps time itself.
-Each sound plays on a thread of simpleaudio's own, which frees its memory without the GIL:
-the interpreter must run on the C allocator (``voiceguide.launch``), and ``close`` waits for
-those threads before the process ends.
+An output runs a stream that asks for frames: once opened, it calls ``fill(out)`` on a thread
+of its own whenever the device wants the next float32 (n, 2) block, and ``heard()`` says how
+many of the frames it was handed the listener has heard by now. That count is the player's
+clock: what the player says it played is what came out of the device.
+
+- ``sounddevice`` (PortAudio, the default): a callback stream; ``heard`` comes from the time
+  at which the callback's block reaches the device (PortAudio's DAC time), so it follows the
+  device through stalls and a busy machine.
+- ``simpleaudio``: plays one long buffer that a thread keeps filled ahead of the wall clock;
+  it reports no position, so ``heard`` is the wall clock less a fixed latency. Kept for
+  machines without PortAudio.
+
+``open_output`` opens the one asked for and falls back to the other, with one line saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
-import time
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from voiceguide.errors import PlaybackError
-from voiceguide.launch import pymalloc_on
 
+Fill = Callable[[np.ndarray], None]
+BACKENDS = ("sounddevice", "simpleaudio")
 NO_DEVICE = (
     "no sound device could be opened ({detail}); `voiceguide export` writes files that play anywhere without one"
 )
 
 
+@runtime_checkable
 class Output(Protocol):
-    def start(self, data: memoryview, position: int) -> None:
-        """Play ``data`` (int16 stereo) from its first frame, which is session sample ``position``.
+    name: str
+    sample_rate: int
+
+    def open(self, fill: Fill) -> None:
+        """Start the stream; from now on the device calls ``fill`` for every block it wants.
         Raises PlaybackError when there is no usable device."""
         ...
 
-    def stop(self) -> None: ...
-
-    def busy(self) -> bool:
-        """Still playing or draining."""
+    def heard(self) -> int:
+        """Frames (counted from the first one handed over) that the listener has heard."""
         ...
 
-    def cue(self, sound: np.ndarray) -> None:
-        """Play a short int16 stereo sound alongside (pause and resume marks)."""
+    def latency(self) -> float:
+        """Seconds from handing a frame over to hearing it."""
+        ...
+
+    def cut(self) -> None:
+        """Silence at once, dropping whatever the device still holds."""
         ...
 
     def close(self) -> None:
-        """Stop every sound and wait until the device has let go of them all."""
+        """Stop and let go of the device, waiting until its threads are done."""
         ...
 
 
+_ALSA_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+_quiet_alsa: list[object] = []  # the handler, kept alive while ALSA may call it
+
+
+def silence_alsa() -> None:
+    """ALSA prints each underrun and each device it probes on standard error, over the status
+    line; voiceguide reports what matters itself, so ALSA's own messages go nowhere."""
+    if _quiet_alsa:
+        return
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return
+    try:
+        library = ctypes.CDLL(name)
+        handler = _ALSA_HANDLER(lambda *_: None)
+        library.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return
+    _quiet_alsa.append(handler)
+
+
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """ALSA prints its own complaints on file descriptor 2; one clear line is ours to give."""
     saved = os.dup(2)
     try:
@@ -59,56 +96,58 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-class SimpleaudioOutput:
-    """Needs the interpreter on the C allocator (see ``voiceguide.launch``): under pymalloc,
-    simpleaudio's threads corrupt the heap now and then, so it refuses to start there."""
+# Round-robin priority of the threads that feed the device: above every ordinary process, below
+# the sound server (PulseAudio takes 5), which must always be able to take what they give it.
+PRIORITY = 3
 
-    def __init__(self, sample_rate: int = 44100) -> None:
-        if pymalloc_on():
-            raise PlaybackError(
-                "simpleaudio needs Python's C allocator: start Python with PYTHONMALLOC=malloc "
-                "(the voiceguide command does this itself)"
-            )
+
+def raise_priority(inherited: bool = False) -> tuple[int, int] | None:
+    """Round-robin scheduling for the calling thread, where the system allows it (as root, or
+    with a real-time limit): a busy machine can then neither starve the device nor hold up the
+    thread that renders for it while it holds Python's lock. Threads and processes started
+    later inherit it only when ``inherited`` (the device's own threads, opened just after).
+    Returns what to restore, or None where it was refused."""
+    try:
+        before = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+        policy = os.SCHED_RR if inherited else os.SCHED_RR | os.SCHED_RESET_ON_FORK
+        os.sched_setscheduler(0, policy, os.sched_param(PRIORITY))
+    except (OSError, AttributeError):
+        return None
+    return before
+
+
+def restore_priority(before: tuple[int, int] | None) -> None:
+    if before is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, before[0], os.sched_param(before[1]))
+
+
+def make_output(name: str, sample_rate: int = 44100) -> Output:
+    if name == "sounddevice":
+        from voiceguide.player.device import SounddeviceOutput
+
+        return SounddeviceOutput(sample_rate)
+    if name == "simpleaudio":
+        from voiceguide.player.simple import SimpleaudioOutput
+
+        return SimpleaudioOutput(sample_rate)
+    raise PlaybackError(f"unknown output {name!r}: choose {' or '.join(BACKENDS)}")
+
+
+def open_output(name: str, fill: Fill, sample_rate: int = 44100, warn: Callable[[str], None] | None = None) -> Output:
+    """Open the output ``name``; if it cannot be opened, say so through ``warn`` in one line
+    and open the other one. When neither opens, the first one's failure is raised."""
+    first = make_output(name, sample_rate)
+    try:
+        first.open(fill)
+        return first
+    except PlaybackError as failure:
+        other = next(b for b in BACKENDS if b != name)
         try:
-            import simpleaudio
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise PlaybackError(NO_DEVICE.format(detail=f"simpleaudio is not installed: {exc}")) from None
-        self._sa = simpleaudio
-        self.sample_rate = sample_rate
-        self._play: object | None = None
-        self._live: list[object] = []  # every sound whose device thread may still run
-
-    def _open(self, data: object) -> object:
-        self._live = [p for p in self._live if p.is_playing()]  # type: ignore[attr-defined]
-        try:
-            with _quiet_stderr():
-                play = self._sa.play_buffer(data, 2, 2, self.sample_rate)
-        except Exception as exc:  # simpleaudio raises its own error type for device problems
-            detail = str(exc).split(" -- CODE")[0].strip() or type(exc).__name__
-            raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
-        self._live.append(play)
-        return play
-
-    def start(self, data: memoryview, position: int) -> None:
-        self._play = self._open(data)
-
-    def stop(self) -> None:
-        if self._play is not None:
-            self._play.stop()  # type: ignore[attr-defined]
-
-    def busy(self) -> bool:
-        return bool(self._play is not None and self._play.is_playing())  # type: ignore[attr-defined]
-
-    def cue(self, sound: np.ndarray) -> None:
-        self._open(np.ascontiguousarray(sound, dtype=np.int16).tobytes())
-
-    def close(self, wait: float = 2.0) -> None:
-        """Each sound runs on a thread of simpleaudio's own, which drains the device, closes
-        it and frees its memory after ``stop``. A process that ends under one of them can
-        crash inside ALSA, so this waits (a fraction of a second) for them all."""
-        for play in self._live:
-            play.stop()  # type: ignore[attr-defined]
-        deadline = time.monotonic() + wait
-        while any(p.is_playing() for p in self._live) and time.monotonic() < deadline:  # type: ignore[attr-defined]
-            time.sleep(0.01)
-        self._live = [p for p in self._live if p.is_playing()]  # type: ignore[attr-defined]
+            second = make_output(other, sample_rate)
+            second.open(fill)
+        except PlaybackError:
+            raise failure from None
+        if warn is not None:
+            warn(f"{name} could not play ({failure}); playing through {other} instead")
+        return second

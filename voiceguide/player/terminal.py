@@ -88,9 +88,11 @@ def read_keys(fd: int | None, timeout: float) -> list[str]:
 
 
 def status_line(status: Status, width: int) -> str:
-    marker = {State.PAUSED: "paused", State.BUFFERING: "preparing", State.STOPPING: "", State.FINISHED: "end"}.get(
+    marker = {State.PAUSED: "paused", State.BUFFERING: "waiting", State.STOPPING: "", State.FINISHED: "end"}.get(
         status.state, ""
     )
+    if status.waiting and status.state is State.PLAYING:
+        marker = "waiting"
     where = ""
     if status.sections > 1 or (status.section and status.section != status.title):
         where = f"{status.section_index + 1}/{status.sections} {status.section}"
@@ -122,7 +124,7 @@ def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: 
                     _draw(player, out)
                     last_draw = now
         finally:
-            player.output.close()
+            player.close()
             if interactive:
                 out.write("\r\x1b[K")
                 out.flush()

@@ -1,0 +1,160 @@
+"""What a recording of the sound device heard, measured against the render by correlation.
+
+Every position here comes from matching samples, never from the wall clock or a loudness
+threshold: where a piece of the render lies in the recording is the peak of their
+cross-correlation, and where a fade begins or ends is the sample at which the render,
+shaped by that fade, fits the recording best.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from voiceguide.player.core import FADE
+from voiceguide.sounds import cues
+
+SR = 44100
+EXACT = 1.5 / 32768  # 16-bit rounding: the recording is the render to within this
+
+
+def peak(recording: np.ndarray, piece: np.ndarray) -> int:
+    """Where in ``recording`` the piece fits best: the peak of the normalised cross-correlation
+    (a quiet piece is found where it is, not where the recording is loudest)."""
+    scores = signal.correlate(recording, piece, mode="valid", method="fft")
+    power = np.concatenate([[0.0], np.cumsum(recording.astype(np.float64) ** 2)])
+    energy = power[len(piece) :] - power[: len(power) - len(piece)]
+    return int(np.argmax(scores / np.sqrt(np.maximum(energy, 1e-12))))
+
+
+def locate(recording: np.ndarray, render: np.ndarray, at: float, seconds: float = 1.0) -> int:
+    """The offset of the render in the recording (recording index minus render index), found
+    from the render's samples from ``at`` seconds on."""
+    start = int(at * SR)
+    return peak(recording, render[start : start + int(seconds * SR)]) - start
+
+
+def quarter_offsets(
+    recording: np.ndarray, render: np.ndarray, skip: float = 0.25, near: int | None = None
+) -> list[int]:
+    """The offset at which each quarter second of the render (after ``skip``) was heard; a
+    quarter of digital silence has no place of its own and is passed over. With ``near``,
+    each quarter is looked for within 3 s of that offset only (much faster)."""
+    quarter = SR // 4
+    offsets = []
+    for start in range(int(skip * SR), len(render) - quarter + 1, quarter):
+        piece = render[start : start + quarter]
+        if not np.any(piece):
+            continue
+        if near is None:
+            offsets.append(peak(recording, piece) - start)
+        else:
+            low = max(0, near + start - 3 * SR)
+            offsets.append(low + peak(recording[low : near + start + 3 * SR + quarter], piece) - start)
+    return offsets
+
+
+def place(recording: np.ndarray, sound: np.ndarray, start: int, stop: int) -> int:
+    """Where ``sound`` lies in ``recording[start:stop]`` (a recording index)."""
+    return max(0, start) + peak(recording[max(0, start) : stop + len(sound)], sound)
+
+
+def remove(recording: np.ndarray, sound: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The recording less ``sound``, found by correlation within ``[start, stop)``."""
+    at = place(recording, sound, start, stop)
+    cleaned = recording.copy()
+    cleaned[at : at + len(sound)] -= sound[: len(cleaned) - at]
+    return cleaned
+
+
+def fade_end(recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, span: int) -> int:
+    """The session sample after the last one of a fade-out heard near ``near``: the end at
+    which the render, faded linearly over ``fade`` samples, fits the recording best."""
+    shape = (fade - 1 - np.arange(fade)) / fade
+    return _best(recording, render, offset, range(near - span, near + span), lambda n: (n - fade, shape))
+
+
+def fade_start(recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, span: int) -> int:
+    """The session sample at which a fade-in heard near ``near`` begins."""
+    shape = (np.arange(fade) + 1) / fade
+    return _best(recording, render, offset, range(near - span, near + span), lambda n: (n, shape))
+
+
+def _best(recording: np.ndarray, render: np.ndarray, offset: int, candidates: range, piece) -> int:  # type: ignore[no-untyped-def]
+    errors = []
+    for n in candidates:
+        begin, shape = piece(n)
+        width = len(shape)
+        guard = width  # silence on the far side of the fade belongs to the fit too
+        heard = recording[offset + begin - guard : offset + begin + width + guard]
+        want = np.concatenate(
+            [
+                render[begin - guard : begin],
+                render[begin : begin + width] * shape,
+                render[begin + width : begin + width + guard],
+            ]
+        )
+        if shape[0] > shape[-1]:  # a fade-out: the session before it, silence after
+            want[guard + width :] = 0
+        else:  # a fade-in: silence before it
+            want[:guard] = 0
+        errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
+    return candidates[int(np.argmin(errors))]
+
+
+def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start: int) -> int:
+    """The first session sample from ``start`` on that the recording does not hold exactly."""
+    heard = recording[offset + start : offset + len(render)]
+    wrong = np.flatnonzero(np.abs(heard - render[start : start + len(heard)]) > 2 * EXACT)
+    return start + int(wrong[0]) if len(wrong) else start + len(heard)
+
+
+@contextmanager
+def busy_cores() -> Iterator[None]:
+    """A busy loop on every core, for as long as the block runs."""
+    loops = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A pause, a resume and a quit as the recording heard them, in session samples."""
+
+    before: int  # the offset of the session in the recording before the pause
+    after: int  # and after it
+    intact_until: int  # the first sample before the pause that was not heard exactly
+    stopped: int  # the sample after the last one heard before the pause (the fade's end)
+    resumed: int  # the sample the resume began at (the fade-in's start)
+    last: int  # the sample after the last one heard before the sound was cut at quit
+
+
+def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) -> Heard:  # type: ignore[type-arg]
+    """Measure what ``tests/drive.py`` did (``said`` is what it printed) on the recording."""
+    fade, span = int(FADE * SR), int(0.3 * SR)
+    before = locate(heard, render, 1.0)
+    pause_mark = np.asarray(cues.mark("pause"), dtype=np.float64)
+    clean = remove(heard, pause_mark, before + said["key_next"] - span, before + said["key_next"] + span)
+    stopped = fade_end(clean, render, before, said["paused_at"], fade, span)
+    intact = first_mismatch(clean, render, before, int(0.5 * SR))
+    after = locate(heard, render, said["resumed_from"] / SR + 1.0)
+    resume_mark = np.asarray(cues.mark("resume"), dtype=np.float64)
+    where = after + said["resumed_from"]
+    clean = remove(heard, resume_mark, where - span, where + span)
+    resumed = fade_start(clean, render, after, said["resumed_from"], fade, span)
+    last = first_mismatch(clean, render, after, resumed + int(0.5 * SR))
+    return Heard(before, after, intact, stopped, resumed, last)

@@ -1,0 +1,105 @@
+"""The default output: a PortAudio callback stream through sounddevice.
+
+The stream asks for each block when the device wants it, and tells the callback when that
+block's first frame will reach the listener (``outputBufferDacTime``, on the stream's own
+clock). ``heard`` reads the stream's clock now and counts back from the newest block, so the
+position follows the device, not a guess.
+
+The callback thread asks for round-robin scheduling where the system allows it (see
+``raise_priority``); where it is refused, the 0.2 s buffer still rides out ordinary load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+import numpy as np
+
+from voiceguide.errors import PlaybackError
+from voiceguide.player.output import NO_DEVICE, Fill, quiet_stderr, raise_priority, silence_alsa
+
+LATENCY = 0.2  # seconds of buffer the stream asks for: short enough to answer keys, long enough for a busy machine
+
+
+class SounddeviceOutput:
+    name = "sounddevice"
+
+    def __init__(self, sample_rate: int = 44100) -> None:
+        self.sample_rate = sample_rate
+        self._stream: Any = None
+        self._lock = threading.Lock()
+        self._handed = 0
+        self._newest: tuple[int, float] | None = None  # (first frame of the newest block, its DAC time)
+        self._prioritised = False
+        self.underflows = 0
+        self.underflow_times: list[float] = []
+
+    def open(self, fill: Fill) -> None:
+        silence_alsa()
+        try:
+            with quiet_stderr():
+                import sounddevice
+        except (ImportError, OSError) as exc:  # OSError: the PortAudio library is missing
+            raise PlaybackError(
+                NO_DEVICE.format(detail=f"PortAudio is not available: {exc}; on Debian, install libportaudio2")
+            ) from None
+
+        def callback(outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+            if not self._prioritised:
+                self._prioritised = True
+                raise_priority()
+            if status.output_underflow:
+                self.underflows += 1
+                self.underflow_times.append(float(time.currentTime))
+            fill(outdata)
+            with self._lock:
+                self._newest = (self._handed, float(time.outputBufferDacTime))
+                self._handed += frames
+
+        try:
+            with quiet_stderr():
+                self._stream = sounddevice.OutputStream(
+                    samplerate=self.sample_rate, channels=2, dtype="float32", latency=LATENCY, callback=callback
+                )
+                self._stream.start()
+        except Exception as exc:  # PortAudioError, or ValueError for a missing default device
+            self._stream = None
+            detail = str(exc).strip() or type(exc).__name__
+            raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
+
+    def heard(self) -> int:
+        stream = self._stream
+        if stream is None:
+            return 0
+        with self._lock:
+            newest, handed = self._newest, self._handed
+        if newest is None:
+            return 0
+        first, dac = newest
+        try:
+            now = float(stream.time)
+        except Exception:  # the stream has gone (closed under us): nothing more is heard
+            return handed
+        if dac > 0 and now > 0:
+            at = first + int((now - dac) * self.sample_rate)
+        else:  # a host without timing: everything handed over less the buffer
+            at = handed - int(self.latency() * self.sample_rate)
+        return max(0, min(at, handed))
+
+    def latency(self) -> float:
+        return float(self._stream.latency) if self._stream is not None else LATENCY
+
+    def cut(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.abort()
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.abort()
+            with contextlib.suppress(Exception):
+                stream.close()

@@ -1,0 +1,195 @@
+"""The transport: what the device's callback hands over, and the log that turns the device's
+clock back into a position in the session.
+
+The player renders samples into a short queue on its own thread; the device's callback
+takes them from the queue, block by block, at the device's pace. Every block handed over is
+logged as "device frames D.. carry session samples S..", so when the output says how many
+frames the listener has heard, the log says which session sample that was. Fades, the volume
+ramp and the soft marks are applied here, in the callback, so they sound at once and exactly
+where they are logged: a pause ends at a known sample, whatever the device's latency.
+
+When the queue runs dry (the source is slow, or the machine is busy) the callback hands over
+silence and the session does not move on: nothing is lost, the sound resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Device frames ``[device, device + count)`` carried session samples ``[session, session + count)``."""
+
+    device: int
+    session: int
+    count: int
+
+
+class Transport:
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._lock = threading.Lock()
+        self._queue: deque[np.ndarray] = deque()
+        self._head = 0  # offset into the first queued block
+        self._next = 0  # the session sample the callback hands over next
+        self._fill_at = 0  # the session sample the player appends next
+        self._playing = False
+        self._fade_in = 0  # frames of fade-in still to apply
+        self._fade_len = 1
+        self._fade_out: int | None = None  # frames of fade-out still to hand over
+        self._fade_out_len = 1
+        self._gain = 1.0
+        self._target_gain = 1.0
+        self._marks: list[list[object]] = []  # [sound, frames already played]
+        self._log: deque[Piece] = deque(maxlen=4096)
+        self.handed = 0  # device frames handed over in all
+        self.carried = 0  # of those, frames that carried the session (not silence)
+        self.stopped_at: int | None = None  # where the last fade-out ended, in session samples
+        self.starved = False  # playing, but the queue ran dry at the last block
+
+    # -- the player's side ------------------------------------------------------------------
+
+    def start(self, position: int, fade: int) -> None:
+        """Play from session sample ``position`` with a fade-in of ``fade`` frames; what was
+        queued before is dropped."""
+        with self._lock:
+            self._queue.clear()
+            self._head = 0
+            self._next = self._fill_at = position
+            self._fade_in = self._fade_len = max(1, fade)
+            self._fade_out = None
+            self.stopped_at = None
+            self.starved = False
+            self._playing = True
+
+    def append(self, block: np.ndarray) -> None:
+        """Queue float32 (n, 2) samples that follow the ones queued so far."""
+        with self._lock:
+            self._queue.append(block)
+            self._fill_at += len(block)
+
+    def fade_out(self, frames: int) -> None:
+        """Fade out over the next ``frames`` frames handed over, then silence; ``stopped_at``
+        then holds the session sample after the last one faded."""
+        with self._lock:
+            if self._playing and self._fade_out is None:
+                self._fade_out = self._fade_out_len = max(1, frames)
+            elif not self._playing and self.stopped_at is None:
+                self.stopped_at = self._next
+
+    def set_gain(self, gain: float) -> None:
+        with self._lock:
+            self._target_gain = gain
+
+    def mark(self, sound: np.ndarray) -> None:
+        """Play a short float32 (n, 2) sound over whatever plays (the pause and resume marks)."""
+        with self._lock:
+            self._marks.append([sound, 0])
+
+    @property
+    def fill_at(self) -> int:
+        return self._fill_at
+
+    @property
+    def next(self) -> int:
+        """The session sample the device is handed next."""
+        return self._next
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def session_at(self, device_frame: int) -> int | None:
+        """The session sample the listener hears at ``device_frame``, or None before the
+        first one. In silence after a piece (paused, or the queue ran dry) it is the
+        sample after that piece's last."""
+        with self._lock:
+            for piece in reversed(self._log):
+                if piece.device <= device_frame:
+                    return piece.session + min(device_frame - piece.device, piece.count)
+        return None
+
+    def last_piece(self) -> Piece | None:
+        with self._lock:
+            return self._log[-1] if self._log else None
+
+    # -- the device's side ------------------------------------------------------------------
+
+    def fill(self, out: np.ndarray) -> None:
+        """Called on the device's thread: write the next ``len(out)`` frames into ``out``."""
+        frames = len(out)
+        out.fill(0.0)
+        with self._lock:
+            taken = self._take(out) if self._playing else 0
+            if taken:
+                self._log.append(Piece(self.handed, self._next - taken, taken))
+                self.carried += taken
+            self.starved = self._playing and taken < frames
+            self._mix_marks(out)
+            self.handed += frames
+
+    def _take(self, out: np.ndarray) -> int:
+        want = len(out)
+        if self._fade_out is not None:
+            want = min(want, self._fade_out)
+        taken = 0
+        while taken < want and self._queue:
+            block = self._queue[0]
+            count = min(want - taken, len(block) - self._head)
+            out[taken : taken + count] = block[self._head : self._head + count]
+            taken += count
+            self._head += count
+            if self._head == len(block):
+                self._queue.popleft()
+                self._head = 0
+        self._next += taken
+        if taken:
+            self._shape(out[:taken])
+        if self._fade_out is not None:
+            self._fade_out -= taken
+            if self._fade_out <= 0 or not self._queue:
+                self._end_fade()
+        return taken
+
+    def _shape(self, part: np.ndarray) -> None:
+        """The fade-in, the fade-out and the volume ramp over ``part`` (in place)."""
+        n = len(part)
+        env = np.ones(n, dtype=np.float32)
+        if self._fade_in > 0:
+            done = self._fade_len - self._fade_in
+            k = min(n, self._fade_in)
+            env[:k] = (done + np.arange(1, k + 1, dtype=np.float32)) / self._fade_len
+            self._fade_in -= k
+        if self._fade_out is not None:
+            left = self._fade_out
+            env *= np.clip((left - np.arange(1, n + 1, dtype=np.float32)) / self._fade_out_len, 0.0, 1.0)
+        if self._gain != self._target_gain:
+            env *= np.linspace(self._gain, self._target_gain, n, dtype=np.float32)
+            self._gain = self._target_gain
+        elif self._gain != 1.0:
+            env *= np.float32(self._gain)
+        part *= env[:, None]
+
+    def _end_fade(self) -> None:
+        self._playing = False
+        self._fade_out = None
+        self.stopped_at = self._next
+        self._queue.clear()
+        self._head = 0
+
+    def _mix_marks(self, out: np.ndarray) -> None:
+        live = []
+        for entry in self._marks:
+            sound, done = entry
+            assert isinstance(sound, np.ndarray) and isinstance(done, int)
+            count = min(len(out), len(sound) - done)
+            out[:count] += sound[done : done + count]
+            entry[1] = done + count
+            if done + count < len(sound):
+                live.append(entry)
+        self._marks = live
