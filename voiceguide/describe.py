@@ -12,17 +12,19 @@ from voiceguide.fit import estimated_lengths, length_range
 from voiceguide.pace import DEFAULT_PACE
 from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Session, Sides, Step
 from voiceguide.steps import leaves
+from voiceguide.timeline import strokes
 from voiceguide.units import format_duration, format_span
 
 
-def minutes(session: Session) -> tuple[float, float]:
-    lo, hi = length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE)
+def minutes(session: Session, guidance: str = "full") -> tuple[float, float]:
+    lo, hi = length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE, guidance)
     return round(lo / 60, 1), round(hi / 60, 1)
 
 
 def summary(session: Session) -> dict[str, Any]:
-    """One row of ``voiceguide list --json``."""
+    """One row of ``voiceguide list --json``: ``minutes`` at full guidance, ``minutes_brief`` at brief."""
     lo, hi = minutes(session)
+    brief_lo, brief_hi = minutes(session, "brief")
     return {
         "name": session.name,
         "title": session.title,
@@ -30,13 +32,19 @@ def summary(session: Session) -> dict[str, Any]:
         "audience": session.audience,
         "areas": list(session.areas),
         "minutes": [lo, hi],
+        "minutes_brief": [brief_lo, brief_hi],
     }
 
 
 def step_tree(step: Step) -> dict[str, Any]:
     """A step as plain data, with its timing or range written out."""
     if isinstance(step, Say):
-        return {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
+        said: dict[str, Any] = {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
+        if step.detail:
+            said["detail"] = True
+        if step.brief:
+            said["brief"] = list(step.brief) if len(step.brief) > 1 else step.brief[0]
+        return said
     if isinstance(step, Pause):
         return {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
     if isinstance(step, Hold):
@@ -51,6 +59,7 @@ def step_tree(step: Step) -> dict[str, Any]:
             out["countdown"] = step.countdown
         if step.pace:
             out["pace"] = step.pace
+            out["strokes"] = [strokes(step.seconds.lo, step.pace), strokes(step.seconds.hi, step.pace)]
         return out
     if isinstance(step, Breathe):
         cycles = [int(step.cycles.lo), int(step.cycles.hi)]
@@ -71,7 +80,12 @@ def step_tree(step: Step) -> dict[str, Any]:
             "steps": [step_tree(s) for s in step.steps],
         }
     if isinstance(step, Sides):
-        return {"action": "sides", "sides": list(step.sides), "steps": [step_tree(s) for s in step.steps]}
+        sides: dict[str, Any] = {"action": "sides", "sides": list(step.sides)}
+        if step.part:
+            sides["part"] = step.part
+        if step.switch:
+            sides["switch"] = step.switch
+        return sides | {"steps": [step_tree(s) for s in step.steps]}
     if isinstance(step, Chime):
         return {"action": "chime", "kind": step.kind}
     assert isinstance(step, Section)
@@ -120,7 +134,6 @@ def _technique(script: Script) -> dict[str, Any]:
 def lines(session: Session) -> list[str]:
     """``voiceguide show``: the steps as indented text a person can read."""
     data = detail(session)
-    lo, hi = data["minutes"]
     out = [f"{data['title']}  ({data['kind']}, for {'a partner' if data['audience'] == 'partner' else 'yourself'})"]
     if data["summary"]:
         out.append(data["summary"])
@@ -137,9 +150,14 @@ def lines(session: Session) -> list[str]:
         for step in tech["steps"]:
             out.extend(_step_lines(step, 1))
         out.append("")
-    total = f"about {lo:g} minutes" if lo == hi else f"about {lo:g} to {hi:g} minutes"
-    out.append(f"Total: {total} (speech time estimated)")
+    full, brief = _about(data["minutes"]), _about(data["minutes_brief"])
+    out.append(f"Total: {full}; with brief guidance {brief} (speech time estimated)")
     return out
+
+
+def _about(span: list[float]) -> str:
+    lo, hi = span
+    return f"about {lo:g} minutes" if lo == hi else f"about {lo:g} to {hi:g} minutes"
 
 
 def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
@@ -147,7 +165,11 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
     action = step["action"]
     if action == "say":
         text = step["text"] if isinstance(step["text"], str) else " / ".join(step["text"])
-        return [f"{pad}say      {text}"]
+        said = [f"{pad}say      {text}" + ("  (full guidance only)" if step.get("detail") else "")]
+        if "brief" in step:
+            short = step["brief"] if isinstance(step["brief"], str) else " / ".join(step["brief"])
+            said.append(f"{pad}  brief  {short}")
+        return said
     if action == "section":
         return [f"{pad}-- {step['title']}"]
     if action == "chime":
@@ -158,11 +180,17 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
             for k in ("breathe", "countdown", "pace")
             if k in step
         ]
+        if "strokes" in step:
+            extras.append(_count_text(step["strokes"], "stroke"))
         more = f"  ({', '.join(extras)})" if extras else ""
         return [f"{pad}{action:<8} {step['timing']}{more}"]
     if action == "breathe":
         return [f"{pad}breathe  {step['pattern']}, {step['timing']}"]
-    header = f"{pad}repeat   {step['timing']}:" if action == "repeat" else f"{pad}sides    {', '.join(step['sides'])}:"
+    named = f" ({step['part']})" if "part" in step else ""
+    if action == "repeat":
+        header = f"{pad}repeat   {step['timing']}:"
+    else:
+        header = f"{pad}sides    {', '.join(step['sides'])}{named}:"
     out = [header]
     for child in step["steps"]:
         out.extend(_step_lines(child, depth + 1))

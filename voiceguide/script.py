@@ -16,9 +16,12 @@ AUDIENCES = ("self", "partner")
 
 @dataclass(frozen=True)
 class Say:
-    """Speak. Several texts rotate across repeats: first, middle ones, last."""
+    """Speak. Several texts rotate across repeats: first, middle ones, last. ``detail`` is
+    dropped by brief guidance; ``brief`` (when given) is said instead under brief guidance."""
 
     texts: tuple[str, ...]
+    detail: bool = False
+    brief: tuple[str, ...] = ()
     line: int = 0
     col: int = 0
 
@@ -65,10 +68,13 @@ class Repeat:
 
 @dataclass(frozen=True)
 class Sides:
-    """Run ``steps`` once per side; ``{side}`` and ``{other_side}`` are filled in."""
+    """Run ``steps`` once per side; ``{side}`` and ``{other_side}`` are filled in. ``part`` names
+    what moves (``leg``: "Now the left leg."); ``switch`` is a text said between sides instead."""
 
     sides: tuple[str, ...]
     steps: tuple[Step, ...]
+    part: str = ""
+    switch: str = ""
     line: int = 0
     col: int = 0
 
