@@ -42,6 +42,8 @@ def step_tree(step: Step) -> dict[str, Any]:
         said: dict[str, Any] = {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
         if step.detail:
             said["detail"] = True
+        if step.alone:
+            said["alone"] = True
         if step.brief:
             said["brief"] = list(step.brief) if len(step.brief) > 1 else step.brief[0]
         return said
@@ -109,6 +111,8 @@ def detail(session: Session) -> dict[str, Any]:
     out = summary(session)
     out["summary"] = session.summary
     out["equipment"] = list(session.equipment)
+    if isinstance(session, Routine) and session.safety:
+        out["safety"] = session.safety
     if isinstance(session, Routine):
         techniques = []
         for script, length in leaves(session):
@@ -137,6 +141,8 @@ def lines(session: Session) -> list[str]:
     out = [f"{data['title']}  ({data['kind']}, for {'a partner' if data['audience'] == 'partner' else 'yourself'})"]
     if data["summary"]:
         out.append(data["summary"])
+    if "techniques" in data and data.get("safety"):
+        out.append("Safety: " + data["safety"])
     if data["equipment"]:
         out.append("You need: " + ", ".join(data["equipment"]))
     out.append("")
@@ -165,7 +171,8 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
     action = step["action"]
     if action == "say":
         text = step["text"] if isinstance(step["text"], str) else " / ".join(step["text"])
-        said = [f"{pad}say      {text}" + ("  (full guidance only)" if step.get("detail") else "")]
+        notes = [n for k, n in (("detail", "full guidance only"), ("alone", "on its own only")) if step.get(k)]
+        said = [f"{pad}say      {text}" + (f"  ({', '.join(notes)})" if notes else "")]
         if "brief" in step:
             short = step["brief"] if isinstance(step["brief"], str) else " / ".join(step["brief"])
             said.append(f"{pad}  brief  {short}")

@@ -22,7 +22,7 @@ MOODS = ("warm", "waves", "bowls")
 MUSIC_SUFFIXES = (".mp3", ".ogg", ".oga", ".flac", ".wav", ".m4a", ".opus")
 
 TECHNIQUE_KEYS = ("title", "summary", "audience", "areas", "equipment", "safety", "music", "steps")
-ROUTINE_KEYS = ("title", "summary", "music", "routine")
+ROUTINE_KEYS = ("title", "summary", "safety", "music", "routine")
 
 Resolver = Callable[[str, Path], Path | None]
 
@@ -133,6 +133,7 @@ class _Reader(StepReader):
         keys = self.check_keys(root, ROUTINE_KEYS, "a routine")
         title = self.required_text(root, keys, "title")
         summary = self.optional_text(keys, "summary")
+        safety = self.optional_text(keys, "safety")
         music = self.music(keys)
         node = keys["routine"][1]
         entries: list[Entry] = []
@@ -145,7 +146,7 @@ class _Reader(StepReader):
                     entries.append(entry)
         if title is None or self.problems:
             return None
-        routine = Routine(self.path.stem, self.path, title, tuple(entries), summary, music)
+        routine = Routine(self.path.stem, self.path, title, tuple(entries), summary, music, safety)
         longest = sum(_entry_seconds(e) for e in entries)
         if longest > units.MAX_SESSION_SECONDS:
             self.problem(

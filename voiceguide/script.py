@@ -17,11 +17,13 @@ AUDIENCES = ("self", "partner")
 @dataclass(frozen=True)
 class Say:
     """Speak. Several texts rotate across repeats: first, middle ones, last. ``detail`` is
-    dropped by brief guidance; ``brief`` (when given) is said instead under brief guidance."""
+    dropped by brief guidance; ``brief`` (when given) is said instead under brief guidance;
+    ``alone`` is said only when the technique plays by itself, not inside a routine."""
 
     texts: tuple[str, ...]
     detail: bool = False
     brief: tuple[str, ...] = ()
+    alone: bool = False
     line: int = 0
     col: int = 0
 
@@ -134,6 +136,7 @@ class Routine:
     entries: tuple[Entry, ...]
     summary: str = ""
     music: str | None = None
+    safety: str = ""  # spoken after the title, before everything the routine's techniques say
 
     kind = "routine"
 

@@ -16,7 +16,7 @@ from voiceguide.yamlnodes import Node
 DEFAULT_BREATH_CYCLES = 4
 ACTIONS = ("say", "pause", "hold", "breathe", "repeat", "sides", "chime", "section")
 OPTIONS = {
-    "say": ("detail", "brief"),
+    "say": ("detail", "brief", "alone"),
     "hold": ("breathe", "countdown", "pace"),
     "breathe": ("cycles", "for"),
     "repeat": ("steps",),
@@ -125,9 +125,10 @@ class StepReader(Reader):
             if found is None:
                 return None
             brief = found
+        alone = self.flag(keys["alone"][1], "alone") if "alone" in keys else False
         if texts is None:
             return None
-        return Say(texts, detail=detail, brief=brief, **at)
+        return Say(texts, detail=detail, brief=brief, alone=alone, **at)
 
     def step_pause(self, value: Node, keys: Keys, at: dict[str, int], where: Where) -> Pause | None:
         span = self.value(value, units.parse_duration_span, "pause")

@@ -150,6 +150,8 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
     if isinstance(session, Routine):
         items.append(Mark(_opening_title(techniques[0][0], routine=True)))
         items += [Bell(), Speak(session.title, "title")]
+        if session.safety:
+            items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
         if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
         items += equipment_items(session.equipment)
@@ -163,7 +165,8 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
         items += technique_items(script, pick(0, script), routine=False, first=True, guidance=guidance)
         audience = script.audience
     items += [Speak(CLOSING[audience], "end"), Bell()]
-    return Steps(session.name, session.title, audience, session.music, tuple(_only_useful_countdowns(items)))
+    items = _cautions_once(_only_useful_countdowns(items))
+    return Steps(session.name, session.title, audience, session.music, tuple(items))
 
 
 def _is_brief(guidance: str) -> bool:
@@ -194,6 +197,22 @@ def equipment_items(equipment: tuple[str, ...]) -> list[Item]:
     if not equipment:
         return []
     return [Speak(equipment_sentence(equipment), "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
+
+
+def _cautions_once(items: list[Item]) -> list[Item]:
+    """A routine says each caution once: a sentence of a safety line that was said already
+    in this session is left out (and the whole line, when nothing new is left)."""
+    said: set[str] = set()
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Speak) and item.role == "safety":
+            fresh = [s for s in sentences(item.text) if s not in said]
+            said.update(fresh)
+            if fresh:
+                out.append(Speak(" ".join(fresh), "safety"))
+            continue
+        out.append(item)
+    return out
 
 
 def _only_useful_countdowns(items: list[Item]) -> list[Item]:
@@ -247,7 +266,7 @@ def technique_items(
         out += equipment_items(script.equipment)
     prefix = f"{script.title}: " if routine else ""
     steps = tuple(s for s in script.steps if s is not lead)
-    out.extend(_expand(steps, choice, _Context(script.audience, brief=brief), prefix))
+    out.extend(_expand(steps, choice, _Context(script.audience, brief=brief, routine=routine), prefix))
     return out
 
 
@@ -259,12 +278,13 @@ class _Context:
     repeat_index: int = 0
     repeat_total: int = 1
     brief: bool = False
+    routine: bool = False
 
 
 def _expand(steps: tuple[Step, ...], choice: Choice, ctx: _Context, prefix: str) -> Iterator[Item]:
     for step in steps:
         if isinstance(step, Say):
-            if ctx.brief and step.detail:
+            if (ctx.brief and step.detail) or (step.alone and ctx.routine):
                 continue
             texts = step.brief if ctx.brief and step.brief else step.texts
             yield Speak(_fill(rotate(texts, ctx.repeat_index, ctx.repeat_total), ctx))
