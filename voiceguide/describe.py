@@ -48,7 +48,8 @@ def step_tree(step: Step) -> dict[str, Any]:
             said["brief"] = list(step.brief) if len(step.brief) > 1 else step.brief[0]
         return said
     if isinstance(step, Pause):
-        return {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
+        pause = {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
+        return pause | ({"detail": True} if step.detail else {})
     if isinstance(step, Hold):
         out: dict[str, Any] = {
             "action": "hold",
@@ -72,7 +73,7 @@ def step_tree(step: Step) -> dict[str, Any]:
             "cycles": cycles,
             "seconds": seconds,
             "timing": _count_text(cycles, "breath") + f" ({format_span_from(seconds)})",
-        }
+        } | ({"detail": True} if step.detail else {})
     if isinstance(step, Repeat):
         times = [int(step.times.lo), int(step.times.hi)]
         return {
@@ -190,9 +191,11 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
         if "strokes" in step:
             extras.append(_count_text(step["strokes"], "stroke"))
         more = f"  ({', '.join(extras)})" if extras else ""
-        return [f"{pad}{action:<8} {step['timing']}{more}"]
+        brief = "  (full guidance only)" if step.get("detail") else ""
+        return [f"{pad}{action:<8} {step['timing']}{more}{brief}"]
     if action == "breathe":
-        return [f"{pad}breathe  {step['pattern']}, {step['timing']}"]
+        brief = "  (full guidance only)" if step.get("detail") else ""
+        return [f"{pad}breathe  {step['pattern']}, {step['timing']}{brief}"]
     named = f" ({step['part']})" if "part" in step else ""
     if action == "repeat":
         header = f"{pad}repeat   {step['timing']}:"

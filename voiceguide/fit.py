@@ -12,7 +12,7 @@ from collections.abc import Callable
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
 from voiceguide.script import Script, Session
-from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
+from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items, techniques_say_safety
 from voiceguide.text import estimate_seconds
 from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
 from voiceguide.units import format_duration
@@ -44,12 +44,13 @@ def settle(
     """The choice for each technique: fitted to its routine-given length, to ``length`` overall,
     or the middle of each range."""
     fixed: dict[int, Choice] = {}
+    safety = techniques_say_safety(session, guidance)
     for index, (script, own) in enumerate(leaves(session)):
         if own is not None:
             # A routine's author cannot know every voice's speed: a length outside what this
             # voice can do is moved to the nearest it can.
             def part(c: Choice, s: Script = script) -> float:
-                return _part_length(s, c, sentence_length, pace, guidance)
+                return _part_length(s, c, sentence_length, pace, guidance, safety)
 
             shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
             fixed[index] = _solve(part, min(max(own, shortest), longest), script.name)
@@ -78,10 +79,10 @@ def length_range(
 
 
 def _part_length(
-    script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace, guidance: str
+    script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace, guidance: str, safety: bool
 ) -> float:
     """Seconds a technique takes inside a routine, from its title to its last step."""
-    items = tuple(technique_items(script, choice, routine=True, first=False, guidance=guidance))
+    items = tuple(technique_items(script, choice, routine=True, first=False, guidance=guidance, safety=safety))
     steps = Steps(script.name, script.title, script.audience, None, items)
     return steps_length(steps, sentence_length, pace) - LEAD_IN - TAIL
 

@@ -25,9 +25,9 @@ class Pace:
 
 
 PACES = {
-    "slow": Pace("slow", 0.88, 1.8, 2.2),
-    "normal": Pace("normal", 1.0, 1.4, 1.8),
-    "fast": Pace("fast", 1.15, 0.9, 1.2),
+    "slow": Pace("slow", 0.88, 1.5, 2.0),
+    "normal": Pace("normal", 1.0, 1.15, 1.5),
+    "fast": Pace("fast", 1.15, 0.7, 1.0),
 }
 DEFAULT_PACE = PACES["normal"]
 

@@ -57,7 +57,7 @@ def schema() -> dict[str, Any]:
                 brief={**texts, "description": "said instead under --guidance brief"},
                 alone={"type": "boolean", "description": "said only when the technique plays by itself"},
             ),
-            action("pause", duration_range, "Music only."),
+            action("pause", duration_range, "Music only.", detail={"type": "boolean"}),
             action(
                 "hold",
                 duration_range,
@@ -71,6 +71,7 @@ def schema() -> dict[str, Any]:
                 pattern,
                 "Guided breathing.",
                 cycles=count_range,
+                detail={"type": "boolean", "description": "left out under --guidance brief"},
                 **{"for": duration_range},
             ),
             action("repeat", count_range, "Repeat the nested steps.", steps=steps_ref),

@@ -30,9 +30,10 @@ class Say:
 
 @dataclass(frozen=True)
 class Pause:
-    """Music only, for ``seconds``."""
+    """Music only, for ``seconds``. ``detail``: left out under brief guidance."""
 
     seconds: Span
+    detail: bool = False
     line: int = 0
     col: int = 0
 
@@ -52,10 +53,12 @@ class Hold:
 
 @dataclass(frozen=True)
 class Breathe:
-    """Guided breathing for a number of whole ``cycles`` (a range when given as ``for:``)."""
+    """Guided breathing for a number of whole ``cycles`` (a range when given as ``for:``).
+    ``detail``: left out under brief guidance."""
 
     pattern: BreathPattern
     cycles: Span
+    detail: bool = False
     line: int = 0
     col: int = 0
 

@@ -17,8 +17,9 @@ DEFAULT_BREATH_CYCLES = 4
 ACTIONS = ("say", "pause", "hold", "breathe", "repeat", "sides", "chime", "section")
 OPTIONS = {
     "say": ("detail", "brief", "alone"),
+    "pause": ("detail",),
     "hold": ("breathe", "countdown", "pace"),
-    "breathe": ("cycles", "for"),
+    "breathe": ("cycles", "for", "detail"),
     "repeat": ("steps",),
     "sides": ("steps", "part", "switch"),
 }
@@ -132,7 +133,8 @@ class StepReader(Reader):
 
     def step_pause(self, value: Node, keys: Keys, at: dict[str, int], where: Where) -> Pause | None:
         span = self.value(value, units.parse_duration_span, "pause")
-        return Pause(span, **at) if isinstance(span, units.Span) else None
+        detail = self.flag(keys["detail"][1], "detail") if "detail" in keys else False
+        return Pause(span, detail=detail, **at) if isinstance(span, units.Span) else None
 
     def step_hold(self, value: Node, keys: Keys, at: dict[str, int], where: Where) -> Hold | None:
         span = self.value(value, units.parse_duration_span, "hold")
@@ -192,7 +194,8 @@ class StepReader(Reader):
                 self.problem(keys["for"][1], "for: that many breaths is beyond the session limit")
                 return None
             cycles = units.Span(float(lo), float(hi))
-        return Breathe(pattern, cycles, **at)
+        detail = self.flag(keys["detail"][1], "detail") if "detail" in keys else False
+        return Breathe(pattern, cycles, detail=detail, **at)
 
     def step_repeat(self, value: Node, keys: Keys, at: dict[str, int], where: Where) -> Repeat | None:
         times = self.value(value, lambda v: units.parse_count_span(v, "repeat"), "repeat")

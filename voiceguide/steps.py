@@ -154,9 +154,12 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
             items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
         if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
-        items += equipment_items(session.equipment)
+        items += equipment_items(session.equipment, brief)
+        own_safety = techniques_say_safety(session, guidance)
         for index, (script, _length) in enumerate(techniques):
-            items += technique_items(script, pick(index, script), routine=True, first=index == 0, guidance=guidance)
+            items += technique_items(
+                script, pick(index, script), routine=True, first=index == 0, guidance=guidance, safety=own_safety
+            )
         audience = session.audience
     else:
         script = techniques[0][0]
@@ -193,10 +196,11 @@ def fetch_seconds(count: int) -> float:
     return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
 
 
-def equipment_items(equipment: tuple[str, ...]) -> list[Item]:
+def equipment_items(equipment: tuple[str, ...], brief: bool = False) -> list[Item]:
     if not equipment:
         return []
-    return [Speak(equipment_sentence(equipment), "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
+    text = equipment_sentence(equipment)
+    return [Speak(sentences(text)[0] if brief else text, "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
 
 
 def _cautions_once(items: list[Item]) -> list[Item]:
@@ -250,8 +254,13 @@ def _leading_section(steps: tuple[Step, ...]) -> Section | None:
     return None
 
 
+def techniques_say_safety(session: Session, guidance: str) -> bool:
+    """Brief guidance keeps one line of safety: a routine's own, when it has one."""
+    return not (guidance == "brief" and isinstance(session, Routine) and session.safety)
+
+
 def technique_items(
-    script: Script, choice: Choice, *, routine: bool, first: bool, guidance: str = "full"
+    script: Script, choice: Choice, *, routine: bool, first: bool, guidance: str = "full", safety: bool = True
 ) -> list[Item]:
     """A technique's items. Inside a routine its equipment was announced at the routine's start."""
     brief = _is_brief(guidance)
@@ -260,10 +269,10 @@ def technique_items(
     if routine and not first:
         out.append(Mark(_opening_title(script, routine=True)))
     out.append(Speak(script.title, "title"))
-    if script.safety:
+    if script.safety and safety:
         out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))
     if not routine:
-        out += equipment_items(script.equipment)
+        out += equipment_items(script.equipment, brief)
     prefix = f"{script.title}: " if routine else ""
     steps = tuple(s for s in script.steps if s is not lead)
     out.extend(_expand(steps, choice, _Context(script.audience, brief=brief, routine=routine), prefix))
@@ -289,11 +298,13 @@ def _expand(steps: tuple[Step, ...], choice: Choice, ctx: _Context, prefix: str)
             texts = step.brief if ctx.brief and step.brief else step.texts
             yield Speak(_fill(rotate(texts, ctx.repeat_index, ctx.repeat_total), ctx))
         elif isinstance(step, Pause):
-            yield Wait("pause", step.seconds.at(choice.seconds))
+            if not (ctx.brief and step.detail):
+                yield Wait("pause", step.seconds.at(choice.seconds))
         elif isinstance(step, Hold):
             yield Wait("hold", step.seconds.at(choice.seconds), step.breathe, step.countdown, step.pace)
         elif isinstance(step, Breathe):
-            yield Breaths(step.pattern, step.cycles.count_at(choice.counts))
+            if not (ctx.brief and step.detail):
+                yield Breaths(step.pattern, step.cycles.count_at(choice.counts))
         elif isinstance(step, Repeat):
             total = step.times.count_at(choice.counts)
             for i in range(total):
