@@ -37,7 +37,7 @@ GUIDANCE = ("full", "brief")
 BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
 
-FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 2.0, 15.0  # seconds to fetch the equipment
+FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
 
 CLOSING = {
     "self": "This is the end of the session. Take your time before you get up.",
@@ -167,7 +167,8 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
         items.append(Bell())
         items += technique_items(script, pick(0, script), routine=False, first=True, guidance=guidance)
         audience = script.audience
-    items += [Speak(CLOSING[audience], "end"), Bell()]
+    closing = CLOSING[audience]
+    items += [Speak(sentences(closing)[0] if brief else closing, "end"), Bell()]
     items = _cautions_once(_only_useful_countdowns(items))
     return Steps(session.name, session.title, audience, session.music, tuple(items))
 
