@@ -131,7 +131,7 @@ class Bench:
                 "units = list(dict.fromkeys(s for p in plan.phrases() for s in sentences(p)));"
                 "t = time.perf_counter(); list(store.synth.stream(units)); print(time.perf_counter() - t)"
             )
-            # Fitting lengths (partner-massage fits its entry to 25 minutes) synthesises first;
+            # Fitting lengths (partner-massage fits its entry to 30 minutes) synthesises first;
             # the timed part is the synthesis of every sentence of the session, on both cores.
             shutil.rmtree(self.cache, ignore_errors=True)
             scratch = {**self.env, "VOICEGUIDE_CACHE_DIR": str(self.work / "scratch-cache")}

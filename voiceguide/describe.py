@@ -10,7 +10,21 @@ from typing import Any
 
 from voiceguide.fit import estimated_lengths, length_range
 from voiceguide.pace import DEFAULT_PACE
-from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Session, Sides, Step
+from voiceguide.script import (
+    SHORTEST,
+    Breathe,
+    Chime,
+    Hold,
+    Pause,
+    Repeat,
+    Routine,
+    Say,
+    Script,
+    Section,
+    Session,
+    Sides,
+    Step,
+)
 from voiceguide.steps import leaves
 from voiceguide.timeline import strokes
 from voiceguide.units import format_duration, format_span
@@ -150,7 +164,8 @@ def lines(session: Session) -> list[str]:
     techniques = data.get("techniques") or [data]
     for tech in techniques:
         if "techniques" in data:
-            suffix = f"  (fitted to {format_duration(tech['length'])})" if "length" in tech else ""
+            fitted = "its shortest" if tech.get("length") == SHORTEST else format_duration(tech.get("length", 0))
+            suffix = f"  (fitted to {fitted})" if "length" in tech else ""
             out.append(f"== {tech['title']}{suffix}")
         if tech.get("safety"):
             out.append(f"  safety: {tech['safety']}")

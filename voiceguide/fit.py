@@ -2,7 +2,8 @@
 
 Speech time is fixed (it is what the voice takes); only holds, pauses, repeats and breathing
 cycles move. One pair of fractions (counts, seconds) applies to every technique that has no
-length of its own, so all ranges stretch in proportion.
+length of its own, so all ranges stretch in proportion. A length a routine gives one of its
+techniques is met at full guidance; brief guidance keeps the same timings and says less.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Callable
 
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
-from voiceguide.script import Script, Session
-from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items, techniques_say_safety
+from voiceguide.script import SHORTEST, Script, Session
+from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
 from voiceguide.text import estimate_seconds
 from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
 from voiceguide.units import format_duration
@@ -44,13 +45,14 @@ def settle(
     """The choice for each technique: fitted to its routine-given length, to ``length`` overall,
     or the middle of each range."""
     fixed: dict[int, Choice] = {}
-    safety = techniques_say_safety(session, guidance)
     for index, (script, own) in enumerate(leaves(session)):
-        if own is not None:
+        if own == SHORTEST:
+            fixed[index] = Choice(0.0, 0.0)
+        elif own is not None:
             # A routine's author cannot know every voice's speed: a length outside what this
             # voice can do is moved to the nearest it can.
             def part(c: Choice, s: Script = script) -> float:
-                return _part_length(s, c, sentence_length, pace, guidance, safety)
+                return _part_length(s, c, sentence_length, pace, "full", True)
 
             shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
             fixed[index] = _solve(part, min(max(own, shortest), longest), script.name)

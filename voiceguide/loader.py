@@ -14,7 +14,7 @@ from pathlib import Path
 from voiceguide import units
 from voiceguide.errors import Problem, ScriptError
 from voiceguide.reader import suggest
-from voiceguide.script import AUDIENCES, Entry, Routine, Script, Session, Step
+from voiceguide.script import AUDIENCES, SHORTEST, Entry, Routine, Script, Session, Step
 from voiceguide.step_reader import TOP, StepReader, longest_seconds
 from voiceguide.yamlnodes import Node, load
 
@@ -168,8 +168,12 @@ class _Reader(StepReader):
             if options.kind == "map":
                 found = self.check_keys(options, ("length",), "routine entry options")
                 if "length" in found:
-                    value = self.value(found["length"][1], units.parse_duration, "length")
-                    length = value if isinstance(value, float) else None
+                    given = found["length"][1]
+                    if given.value == "shortest":
+                        length = SHORTEST
+                    else:
+                        value = self.value(given, units.parse_duration, "length")
+                        length = value if isinstance(value, float) else None
             elif options.value is not None:
                 self.problem(options, "routine entry options must be a mapping such as {length: 2m}")
         if name_node.kind != "scalar" or not isinstance(name_node.value, str) or not name_node.value.strip():

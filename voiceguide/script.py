@@ -119,9 +119,13 @@ class Script:
     kind = "technique"
 
 
+SHORTEST = 0.0  # an entry's length written ``shortest``: as short as its ranges allow
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One technique (or routine) inside a routine, optionally fitted to ``length`` seconds."""
+    """One technique (or routine) inside a routine, optionally fitted to ``length`` seconds
+    (``SHORTEST``: the low end of every range)."""
 
     item: Script | Routine
     length: float | None = None
