@@ -121,7 +121,12 @@ def schema() -> dict[str, Any]:
                 "maxProperties": 1,
                 "additionalProperties": {
                     "type": ["object", "null"],
-                    "properties": {"length": duration},
+                    "properties": {
+                        "length": {
+                            "oneOf": [duration, {"const": "shortest"}],
+                            "description": "fit this technique to a length, or to its shortest",
+                        }
+                    },
                     "additionalProperties": False,
                 },
             },
