@@ -64,6 +64,7 @@ demo: setup
 	@echo "Or copy out/ to a phone and open out/voiceguide.m3u8 in any music player."
 
 test: setup
+	$(VENV)/bin/voiceguide validate --strict scripts/
 	$(PY) -m pytest -q
 
 bench: setup
