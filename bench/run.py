@@ -401,6 +401,47 @@ class Bench:
             )
         )
 
+    # 8 ---------------------------------------------------------------------------------------
+    def speech_rate(self) -> None:
+        """Words a minute at every pace over the whole library, computed from the cue sheets."""
+        from voiceguide import library
+        from voiceguide.cuesheet import cue_sheet
+        from voiceguide.pace import PACES, word_rates
+        from voiceguide.render import RenderOptions, settled_steps, speech_store
+        from voiceguide.speech_cache import SpeechCache
+        from voiceguide.steps import BREATH_WORDS
+        from voiceguide.text import sentences, word_count
+        from voiceguide.timeline import build as lay_out
+
+        targets = [str(REPO / "bench" / "tiny-session.yaml")] if self.quick else [str(e.path) for e in library.entries()]
+        cells = []
+        for name, pace in PACES.items():
+            options = RenderOptions(pace=name)
+            store = speech_store(options, SpeechCache(self.cache))
+            words = sounding = running = 0.0
+            for target in targets:
+                steps = settled_steps(library.load(target), options, store)
+                store.ensure([s for p in steps.phrases() for s in sentences(p)])
+                events = cue_sheet(lay_out(steps, store.length, pace))["events"]
+                inside, flowing = word_rates(events, pace, BREATH_WORDS.values())
+                count = sum(word_count(e["text"]) for e in events if e["kind"] == "speech" and e["text"] not in BREATH_WORDS.values())
+                words += count
+                sounding += count / inside * 60
+                running += count / flowing * 60
+            cells.append((name, words / running * 60, words / sounding * 60))
+            self.log(f"{name}: running {cells[-1][1]:.1f}, inside sentences {cells[-1][2]:.1f} words a minute")
+        rates = {name: (run, inside) for name, run, inside in cells}
+        met = 120 <= rates["normal"][0] <= 130 and rates["normal"][1] <= 150 and rates["slow"][0] <= 0.9 * rates["normal"][0]
+        self.rows.append(
+            Row(
+                8,
+                f"speaking rate of the natural voice, words a minute over the cue sheets of {'a tiny session' if self.quick else f'the whole library ({len(targets)} sessions)'}: running speech (sentences and the gaps within an instruction) / inside sentences",
+                "; ".join(f"{name} {run:.0f} / {inside:.0f}" for name, run, inside in cells),
+                "normal 120 to 130 / at most 150; slow clearly slower",
+                met,
+            )
+        )
+
     def markdown(self) -> str:
         versions = {
             name: metadata.version(name)
@@ -517,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if options.quick else options.repeat
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as folder:
         bench = Bench(options.quick, repeat, Path(folder))
-        steps = ["export_speed", "mixing", "memory", "first_sound", "timing", "synthesis_speed"]
+        steps = ["export_speed", "mixing", "memory", "first_sound", "timing", "synthesis_speed", "speech_rate"]
         for step in options.only or steps:
             bench.log(f"== {step}")
             getattr(bench, step)()
