@@ -133,7 +133,7 @@ def detail(session: Session) -> dict[str, Any]:
         for script, length in leaves(session):
             entry = _technique(script)
             if length is not None:
-                entry["length"] = length
+                entry["length"] = "shortest" if length == SHORTEST else length
             techniques.append(entry)
         out["techniques"] = techniques
     else:
@@ -164,7 +164,7 @@ def lines(session: Session) -> list[str]:
     techniques = data.get("techniques") or [data]
     for tech in techniques:
         if "techniques" in data:
-            fitted = "its shortest" if tech.get("length") == SHORTEST else format_duration(tech.get("length", 0))
+            fitted = "its shortest" if tech.get("length") == "shortest" else format_duration(tech.get("length", 0))
             suffix = f"  (fitted to {fitted})" if "length" in tech else ""
             out.append(f"== {tech['title']}{suffix}")
         if tech.get("safety"):
