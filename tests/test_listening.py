@@ -340,3 +340,19 @@ def _walk(steps: tuple[Step, ...]) -> list[Step]:
 
 def _paced(steps: tuple[Step, ...]) -> bool:
     return any(isinstance(s, Hold) and s.pace for s in _walk(steps))
+
+
+def test_brief_guidance_keeps_the_timings_a_routine_fitted_at_full() -> None:
+    from voiceguide.fit import settle
+
+    routine = library.load("daily-routine")
+    lengths = estimated_lengths(DEFAULT_PACE)
+    waits = {
+        guidance: [
+            (i.kind, i.seconds)
+            for i in build(routine, settle(routine, lengths, DEFAULT_PACE, guidance=guidance), guidance).items
+            if isinstance(i, Wait) and i.kind == "hold"
+        ]
+        for guidance in ("full", "brief")
+    }
+    assert waits["full"] == waits["brief"] and waits["full"]

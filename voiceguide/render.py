@@ -69,8 +69,9 @@ def settled_choices(
     techniques = leaves(session)
     if options.length is None and all(own is None for _s, own in techniques):
         return tuple(MIDDLE for _ in techniques)
-    every = build(session, Choice(1.0, 1.0), options.guidance).phrases()
-    every += build(session, Choice(0.0, 0.0), options.guidance).phrases()
+    # A length a routine gives a technique is met at full guidance, so fitting it needs that speech too.
+    levels = {options.guidance} | ({"full"} if any(own is not None for _s, own in techniques) else set())
+    every = [p for g in sorted(levels) for c in (1.0, 0.0) for p in build(session, Choice(c, c), g).phrases()]
     _ensure(store, every, progress)
     chooser = settle(session, store.length, store.spec.pace, options.length, options.guidance)
     return tuple(chooser(i, script) for i, (script, _own) in enumerate(techniques))
