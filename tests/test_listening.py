@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from voiceguide import library
 from voiceguide.cli import app
-from voiceguide.fit import _part_length, estimated_lengths
+from voiceguide.fit import _part_length, estimated_lengths, settle
 from voiceguide.library import Resolver
 from voiceguide.loader import check_session, load_session
 from voiceguide.pace import DEFAULT_PACE
@@ -343,8 +343,6 @@ def _paced(steps: tuple[Step, ...]) -> bool:
 
 
 def test_brief_guidance_keeps_the_timings_a_routine_fitted_at_full() -> None:
-    from voiceguide.fit import settle
-
     routine = library.load("daily-routine")
     lengths = estimated_lengths(DEFAULT_PACE)
     waits = {
