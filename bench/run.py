@@ -403,7 +403,8 @@ class Bench:
 
     # 8 ---------------------------------------------------------------------------------------
     def speech_rate(self) -> None:
-        """Words a minute at every pace over the whole library, computed from the cue sheets."""
+        """Words a minute at every pace over the whole library, computed from the cue sheets. Rates
+        do not depend on how fast speech is made, so this uses the user's speech cache."""
         from voiceguide import library
         from voiceguide.cuesheet import cue_sheet
         from voiceguide.pace import PACES, word_rates
@@ -417,7 +418,7 @@ class Bench:
         cells = []
         for name, pace in PACES.items():
             options = RenderOptions(pace=name)
-            store = speech_store(options, SpeechCache(self.cache))
+            store = speech_store(options, SpeechCache())
             words = sounding = running = 0.0
             for target in targets:
                 steps = settled_steps(library.load(target), options, store)
