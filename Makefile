@@ -7,6 +7,8 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUPPORTED := 3.11, 3.12 or 3.13
+# The package with every optional feature, and what the tests and benchmarks use.
+EXTRAS := natural,dev,bench
 # The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
 # is a supported version, else the newest of python3.13, python3.12 and python3.11 on PATH.
 # Each candidate must run (a pyenv shim for a version that is not selected does not).
@@ -62,7 +64,7 @@ venv:
 	if [ ! -x $(PY) ] || [ "$$(cat $(VENV)/.python 2>/dev/null)" != "$$want" ]; then \
 		echo "Making $(VENV) with $$want"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$$want" > $(VENV)/.python; fi; \
 	if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
-		$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]' && touch $(STAMP); fi
+		$(PY) -m pip install -q --disable-pip-version-check -e '.[$(EXTRAS)]' && touch $(STAMP); fi
 
 demo: setup
 	@$(PY) -m voiceguide export daily-routine partner-back-massage -o out --force
@@ -71,6 +73,7 @@ demo: setup
 	@echo "Or copy out/ to a phone and open out/voiceguide.m3u8 in any music player."
 
 test: setup
+	$(VENV)/bin/voiceguide validate --strict scripts/
 	$(PY) -m pytest -q
 
 # The whole suite on every supported interpreter found (on PATH, or kept by pyenv), each in a

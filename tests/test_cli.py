@@ -28,9 +28,11 @@ def test_list_json() -> None:
     rows = json.loads(result.stdout)
     assert {r["kind"] for r in rows} == {"technique", "routine"}
     for row in rows:
-        assert set(row) == {"name", "title", "kind", "audience", "areas", "minutes"}
+        assert set(row) == {"name", "title", "kind", "audience", "areas", "minutes", "minutes_brief"}
         lo, hi = row["minutes"]
         assert 0 < lo <= hi < 240
+        brief_lo, brief_hi = row["minutes_brief"]
+        assert 0 < brief_lo <= lo and brief_lo <= brief_hi <= hi, row
     by_name = {r["name"]: r for r in rows}
     assert by_name["partner-back-massage"]["audience"] == "partner"
     assert 4 <= by_name["daily-routine"]["minutes"][0] <= by_name["daily-routine"]["minutes"][1] <= 6.5
@@ -55,7 +57,7 @@ def test_list_table() -> None:
 def test_show_text_and_json() -> None:
     result = run("show", "childs-pose")
     assert result.exit_code == 0, result.output
-    assert "hold     30s to 3m  (breathe relax, countdown 10s)" in result.stdout
+    assert "hold     30s to 3m  (breathe relax, countdown 5s)" in result.stdout
     assert "Total: about" in result.stdout
     data = json.loads(run("show", "childs-pose", "--json").stdout)
     assert data["name"] == "childs-pose"

@@ -19,9 +19,13 @@ TECHNIQUES = [
     "basic-self-massage", "upper-trapezius-release", "childs-pose", "tennis-ball-foot-massage",
     "single-knee-to-chest", "facial-massage", "neck-tension-release", "tennis-ball-back-wall",
     "ankles-and-legs-massage", "foam-roller", "spiky-ball", "chi-ball", "warm-compress",
-    "hamstring-stretch", "spinal-mobility", "partner-back-massage",
+    "hamstring-stretch", "spinal-mobility", "partner-back-massage", "cold-pack", "standing-forward-bend",
+    "massage-cane", "chi-ball-arms-legs",
 ]  # fmt: skip
-ROUTINES = ["daily-routine", "desk-break", "back-pain-recovery", "partner-massage"]
+ROUTINES = [
+    "daily-routine", "desk-break", "back-pain-recovery", "partner-massage", "daily-five", "warm-and-cold",
+    "four-relaxing-techniques",
+]  # fmt: skip
 FILES = sorted(SCRIPTS.glob("*.yaml")) + sorted((SCRIPTS / "routines").glob("*.yaml"))
 
 

@@ -136,10 +136,6 @@ def test_round_trip(write: Write) -> None:
             ["3:10: a list of texts takes turns across repeats; put this say inside a repeat, or give one text"],
         ),
         (
-            "title: x\nsteps:\n  - section: Intro\n  - pause: 5s\n",
-            ["3:5: section 'Intro' must begin with a say step, so that a listener with eyes closed hears what to do"],
-        ),
-        (
             "title: x\nsteps:\n  - repeat: 2\n    steps:\n      - section: A\n      - say: b\n",
             ["5:18: a section can only start at the top level of steps, not inside repeat or sides"],
         ),
@@ -162,11 +158,16 @@ def test_round_trip(write: Write) -> None:
         ),
         ("title: x\nsteps:\n  - repeat: 2\n", ["3:13: repeat needs nested steps: (indented under it)"]),
         ("title: x\nsteps:\n  - just text\n", ["3:5: a step must be a mapping such as 'say: ...', not 'just text'"]),
-        (
-            "title: x\nsteps:\n  - hold: 5s\n    pace: 0.5s\n",
-            ["4:11: pace: ticks closer than 1 second apart are not a calm pace"],
-        ),
         ("title: x\nsteps:\n  - chime: loud\n", ["3:12: chime must be 'soft', not 'loud'"]),
+        (
+            "title: x\nsteps:\n  - say: a\n    detail: true\n    brief: b\n",
+            ["5:5: give either detail: true (brief guidance drops it) or brief:, not both"],
+        ),
+        ("title: x\nsteps:\n  - say: a\n    detail: yes please\n", ["4:13: detail must be true or false, not 'yes please'"]),
+        (
+            "title: x\nsteps:\n  - say: a\n    brief: On the {side}.\n",
+            ["4:12: {side} is only filled in inside a sides: step"],
+        ),
     ],
 )
 def test_errors_at_their_line(write: Write, text: str, expected: list[str]) -> None:

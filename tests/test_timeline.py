@@ -189,7 +189,7 @@ def test_length_fits_within_a_second(minutes: float) -> None:
 
 def test_length_fitting_with_repeats() -> None:
     session = library.load("single-knee-to-chest")
-    for target in (300.0, 420.0, 600.0):
+    for target in (200.0, 280.0, 360.0):
         plan = build(session, settle(session, words_length, DEFAULT_PACE, target))
         assert abs(steps_length(plan, words_length, DEFAULT_PACE) - target) <= 1.0
 

@@ -10,19 +10,35 @@ from typing import Any
 
 from voiceguide.fit import estimated_lengths, length_range
 from voiceguide.pace import DEFAULT_PACE
-from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Session, Sides, Step
+from voiceguide.script import (
+    SHORTEST,
+    Breathe,
+    Chime,
+    Hold,
+    Pause,
+    Repeat,
+    Routine,
+    Say,
+    Script,
+    Section,
+    Session,
+    Sides,
+    Step,
+)
 from voiceguide.steps import leaves
+from voiceguide.timeline import strokes
 from voiceguide.units import format_duration, format_span
 
 
-def minutes(session: Session) -> tuple[float, float]:
-    lo, hi = length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE)
+def minutes(session: Session, guidance: str = "full") -> tuple[float, float]:
+    lo, hi = length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE, guidance)
     return round(lo / 60, 1), round(hi / 60, 1)
 
 
 def summary(session: Session) -> dict[str, Any]:
-    """One row of ``voiceguide list --json``."""
+    """One row of ``voiceguide list --json``: ``minutes`` at full guidance, ``minutes_brief`` at brief."""
     lo, hi = minutes(session)
+    brief_lo, brief_hi = minutes(session, "brief")
     return {
         "name": session.name,
         "title": session.title,
@@ -30,15 +46,24 @@ def summary(session: Session) -> dict[str, Any]:
         "audience": session.audience,
         "areas": list(session.areas),
         "minutes": [lo, hi],
+        "minutes_brief": [brief_lo, brief_hi],
     }
 
 
 def step_tree(step: Step) -> dict[str, Any]:
     """A step as plain data, with its timing or range written out."""
     if isinstance(step, Say):
-        return {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
+        said: dict[str, Any] = {"action": "say", "text": list(step.texts) if len(step.texts) > 1 else step.texts[0]}
+        if step.detail:
+            said["detail"] = True
+        if step.alone:
+            said["alone"] = True
+        if step.brief:
+            said["brief"] = list(step.brief) if len(step.brief) > 1 else step.brief[0]
+        return said
     if isinstance(step, Pause):
-        return {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
+        pause = {"action": "pause", "seconds": [step.seconds.lo, step.seconds.hi], "timing": format_span(step.seconds)}
+        return pause | ({"detail": True} if step.detail else {})
     if isinstance(step, Hold):
         out: dict[str, Any] = {
             "action": "hold",
@@ -51,6 +76,7 @@ def step_tree(step: Step) -> dict[str, Any]:
             out["countdown"] = step.countdown
         if step.pace:
             out["pace"] = step.pace
+            out["strokes"] = [strokes(step.seconds.lo, step.pace), strokes(step.seconds.hi, step.pace)]
         return out
     if isinstance(step, Breathe):
         cycles = [int(step.cycles.lo), int(step.cycles.hi)]
@@ -61,7 +87,7 @@ def step_tree(step: Step) -> dict[str, Any]:
             "cycles": cycles,
             "seconds": seconds,
             "timing": _count_text(cycles, "breath") + f" ({format_span_from(seconds)})",
-        }
+        } | ({"detail": True} if step.detail else {})
     if isinstance(step, Repeat):
         times = [int(step.times.lo), int(step.times.hi)]
         return {
@@ -71,7 +97,12 @@ def step_tree(step: Step) -> dict[str, Any]:
             "steps": [step_tree(s) for s in step.steps],
         }
     if isinstance(step, Sides):
-        return {"action": "sides", "sides": list(step.sides), "steps": [step_tree(s) for s in step.steps]}
+        sides: dict[str, Any] = {"action": "sides", "sides": list(step.sides)}
+        if step.part:
+            sides["part"] = step.part
+        if step.switch:
+            sides["switch"] = step.switch
+        return sides | {"steps": [step_tree(s) for s in step.steps]}
     if isinstance(step, Chime):
         return {"action": "chime", "kind": step.kind}
     assert isinstance(step, Section)
@@ -95,12 +126,14 @@ def detail(session: Session) -> dict[str, Any]:
     out = summary(session)
     out["summary"] = session.summary
     out["equipment"] = list(session.equipment)
+    if isinstance(session, Routine) and session.safety:
+        out["safety"] = session.safety
     if isinstance(session, Routine):
         techniques = []
         for script, length in leaves(session):
             entry = _technique(script)
             if length is not None:
-                entry["length"] = length
+                entry["length"] = "shortest" if length == SHORTEST else length
             techniques.append(entry)
         out["techniques"] = techniques
     else:
@@ -120,26 +153,33 @@ def _technique(script: Script) -> dict[str, Any]:
 def lines(session: Session) -> list[str]:
     """``voiceguide show``: the steps as indented text a person can read."""
     data = detail(session)
-    lo, hi = data["minutes"]
     out = [f"{data['title']}  ({data['kind']}, for {'a partner' if data['audience'] == 'partner' else 'yourself'})"]
     if data["summary"]:
         out.append(data["summary"])
+    if "techniques" in data and data.get("safety"):
+        out.append("Safety: " + data["safety"])
     if data["equipment"]:
         out.append("You need: " + ", ".join(data["equipment"]))
     out.append("")
     techniques = data.get("techniques") or [data]
     for tech in techniques:
         if "techniques" in data:
-            suffix = f"  (fitted to {format_duration(tech['length'])})" if "length" in tech else ""
+            fitted = "its shortest" if tech.get("length") == "shortest" else format_duration(tech.get("length", 0))
+            suffix = f"  (fitted to {fitted})" if "length" in tech else ""
             out.append(f"== {tech['title']}{suffix}")
         if tech.get("safety"):
             out.append(f"  safety: {tech['safety']}")
         for step in tech["steps"]:
             out.extend(_step_lines(step, 1))
         out.append("")
-    total = f"about {lo:g} minutes" if lo == hi else f"about {lo:g} to {hi:g} minutes"
-    out.append(f"Total: {total} (speech time estimated)")
+    full, brief = _about(data["minutes"]), _about(data["minutes_brief"])
+    out.append(f"Total: {full}; with brief guidance {brief} (speech time estimated)")
     return out
+
+
+def _about(span: list[float]) -> str:
+    lo, hi = span
+    return f"about {lo:g} minutes" if lo == hi else f"about {lo:g} to {hi:g} minutes"
 
 
 def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
@@ -147,7 +187,12 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
     action = step["action"]
     if action == "say":
         text = step["text"] if isinstance(step["text"], str) else " / ".join(step["text"])
-        return [f"{pad}say      {text}"]
+        notes = [n for k, n in (("detail", "full guidance only"), ("alone", "on its own only")) if step.get(k)]
+        said = [f"{pad}say      {text}" + (f"  ({', '.join(notes)})" if notes else "")]
+        if "brief" in step:
+            short = step["brief"] if isinstance(step["brief"], str) else " / ".join(step["brief"])
+            said.append(f"{pad}  brief  {short}")
+        return said
     if action == "section":
         return [f"{pad}-- {step['title']}"]
     if action == "chime":
@@ -158,11 +203,19 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
             for k in ("breathe", "countdown", "pace")
             if k in step
         ]
+        if "strokes" in step:
+            extras.append(_count_text(step["strokes"], "stroke"))
         more = f"  ({', '.join(extras)})" if extras else ""
-        return [f"{pad}{action:<8} {step['timing']}{more}"]
+        brief = "  (full guidance only)" if step.get("detail") else ""
+        return [f"{pad}{action:<8} {step['timing']}{more}{brief}"]
     if action == "breathe":
-        return [f"{pad}breathe  {step['pattern']}, {step['timing']}"]
-    header = f"{pad}repeat   {step['timing']}:" if action == "repeat" else f"{pad}sides    {', '.join(step['sides'])}:"
+        brief = "  (full guidance only)" if step.get("detail") else ""
+        return [f"{pad}breathe  {step['pattern']}, {step['timing']}{brief}"]
+    named = f" ({step['part']})" if "part" in step else ""
+    if action == "repeat":
+        header = f"{pad}repeat   {step['timing']}:"
+    else:
+        header = f"{pad}sides    {', '.join(step['sides'])}{named}:"
     out = [header]
     for child in step["steps"]:
         out.extend(_step_lines(child, depth + 1))

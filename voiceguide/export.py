@@ -184,7 +184,7 @@ def _make_speech(
     for job in jobs:
         session = library.load(job.target)
         choices = settled_choices(session, options, store, progress)
-        phrases += build_with(session, choices).phrases()
+        phrases += build_with(session, choices, options.guidance).phrases()
         settled.append(replace(job, choices=choices))
     units = list(dict.fromkeys(s for p in phrases for s in sentences(p)))
     done = [0]

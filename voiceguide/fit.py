@@ -2,7 +2,8 @@
 
 Speech time is fixed (it is what the voice takes); only holds, pauses, repeats and breathing
 cycles move. One pair of fractions (counts, seconds) applies to every technique that has no
-length of its own, so all ranges stretch in proportion.
+length of its own, so all ranges stretch in proportion. A length a routine gives one of its
+techniques is met at full guidance; brief guidance keeps the same timings and says less.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
-from voiceguide.script import Script, Session
+from voiceguide.script import SHORTEST, Script, Session
 from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
 from voiceguide.text import estimate_seconds
 from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
@@ -34,16 +35,24 @@ def estimated_lengths(pace: Pace) -> SentenceLength:
     return lambda sentence: int(round(estimate_seconds(sentence, pace.speed) * SAMPLE_RATE))
 
 
-def settle(session: Session, sentence_length: SentenceLength, pace: Pace, length: float | None = None) -> Chooser:
+def settle(
+    session: Session,
+    sentence_length: SentenceLength,
+    pace: Pace,
+    length: float | None = None,
+    guidance: str = "full",
+) -> Chooser:
     """The choice for each technique: fitted to its routine-given length, to ``length`` overall,
     or the middle of each range."""
     fixed: dict[int, Choice] = {}
     for index, (script, own) in enumerate(leaves(session)):
-        if own is not None:
+        if own == SHORTEST:
+            fixed[index] = Choice(0.0, 0.0)
+        elif own is not None:
             # A routine's author cannot know every voice's speed: a length outside what this
             # voice can do is moved to the nearest it can.
             def part(c: Choice, s: Script = script) -> float:
-                return _part_length(s, c, sentence_length, pace)
+                return _part_length(s, c, sentence_length, pace, "full", True)
 
             shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
             fixed[index] = _solve(part, min(max(own, shortest), longest), script.name)
@@ -51,27 +60,31 @@ def settle(session: Session, sentence_length: SentenceLength, pace: Pace, length
         return lambda i, _s: fixed.get(i, MIDDLE)
 
     def total(choice: Choice) -> float:
-        return steps_length(build(session, lambda i, _s: fixed.get(i, choice)), sentence_length, pace)
+        return steps_length(build(session, lambda i, _s: fixed.get(i, choice), guidance), sentence_length, pace)
 
     chosen = _solve(total, length, session.name)
     return lambda i, _s: fixed.get(i, chosen)
 
 
-def length_range(session: Session, sentence_length: SentenceLength, pace: Pace) -> tuple[float, float]:
+def length_range(
+    session: Session, sentence_length: SentenceLength, pace: Pace, guidance: str = "full"
+) -> tuple[float, float]:
     """The shortest and longest the session can be, in seconds."""
-    chooser = settle(session, sentence_length, pace)
+    chooser = settle(session, sentence_length, pace, guidance=guidance)
     fixed = {i for i, (_s, own) in enumerate(leaves(session)) if own is not None}
 
     def at(choice: Choice) -> float:
-        steps = build(session, lambda i, s: chooser(i, s) if i in fixed else choice)
+        steps = build(session, lambda i, s: chooser(i, s) if i in fixed else choice, guidance)
         return steps_length(steps, sentence_length, pace)
 
     return at(Choice(0.0, 0.0)), at(Choice(1.0, 1.0))
 
 
-def _part_length(script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace) -> float:
+def _part_length(
+    script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace, guidance: str, safety: bool
+) -> float:
     """Seconds a technique takes inside a routine, from its title to its last step."""
-    items = tuple(technique_items(script, choice, routine=True, first=False))
+    items = tuple(technique_items(script, choice, routine=True, first=False, guidance=guidance, safety=safety))
     steps = Steps(script.name, script.title, script.audience, None, items)
     return steps_length(steps, sentence_length, pace) - LEAD_IN - TAIL
 

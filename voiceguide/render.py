@@ -44,6 +44,7 @@ class RenderOptions:
     music: str | None = None
     length: float | None = None
     seed: int = DEFAULT_SEED
+    guidance: str = "full"  # or "brief": for someone who knows the technique
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,11 @@ def settled_choices(
     techniques = leaves(session)
     if options.length is None and all(own is None for _s, own in techniques):
         return tuple(MIDDLE for _ in techniques)
-    every = build(session, Choice(1.0, 1.0)).phrases() + build(session, Choice(0.0, 0.0)).phrases()
+    # A length a routine gives a technique is met at full guidance, so fitting it needs that speech too.
+    levels = {options.guidance} | ({"full"} if any(own is not None for _s, own in techniques) else set())
+    every = [p for g in sorted(levels) for c in (1.0, 0.0) for p in build(session, Choice(c, c), g).phrases()]
     _ensure(store, every, progress)
-    chooser = settle(session, store.length, store.spec.pace, options.length)
+    chooser = settle(session, store.length, store.spec.pace, options.length, options.guidance)
     return tuple(chooser(i, script) for i, (script, _own) in enumerate(techniques))
 
 
@@ -78,11 +81,11 @@ def settled_steps(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
 ) -> Steps:
     """The steps with every range chosen."""
-    return build_with(session, settled_choices(session, options, store, progress))
+    return build_with(session, settled_choices(session, options, store, progress), options.guidance)
 
 
-def build_with(session: Session, choices: tuple[Choice, ...]) -> Steps:
-    return build(session, lambda i, _s: choices[i])
+def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full") -> Steps:
+    return build(session, lambda i, _s: choices[i], guidance)
 
 
 def prepare(
@@ -95,7 +98,10 @@ def prepare(
 ) -> Prepared:
     """``choices`` from an earlier ``settled_choices`` skip fitting the length again."""
     store = speech_store(options, cache, jobs)
-    steps = build_with(session, choices) if choices is not None else settled_steps(session, options, store, progress)
+    if choices is not None:
+        steps = build_with(session, choices, options.guidance)
+    else:
+        steps = settled_steps(session, options, store, progress)
     _ensure(store, steps.phrases(), progress)
     timeline = lay_out(steps, store.length, store.spec.pace)
     music = open_music(options.music or steps.music, options.seed)

@@ -36,6 +36,7 @@ def schema() -> dict[str, Any]:
         "description": "relax (4-6), box (4-4-4-4), 4-7-8, or seconds per phase such as 4-6",
     }
     steps_ref = {"$ref": "#/$defs/steps"}
+    texts = {"oneOf": [_text("what the voice says"), {"type": "array", "items": _text("one turn"), "minItems": 1}]}
 
     def action(name: str, value: dict[str, Any], description: str, **options: Any) -> dict[str, Any]:
         return {
@@ -50,10 +51,13 @@ def schema() -> dict[str, Any]:
         "oneOf": [
             action(
                 "say",
-                {"oneOf": [_text("what the voice says"), {"type": "array", "items": _text("one turn"), "minItems": 1}]},
+                texts,
                 "Speak. A list takes turns across repeats: first, middle ones, last.",
+                detail={"type": "boolean", "description": "left out under --guidance brief"},
+                brief={**texts, "description": "said instead under --guidance brief"},
+                alone={"type": "boolean", "description": "said only when the technique plays by itself"},
             ),
-            action("pause", duration_range, "Music only."),
+            action("pause", duration_range, "Music only.", detail={"type": "boolean"}),
             action(
                 "hold",
                 duration_range,
@@ -67,6 +71,7 @@ def schema() -> dict[str, Any]:
                 pattern,
                 "Guided breathing.",
                 cycles=count_range,
+                detail={"type": "boolean", "description": "left out under --guidance brief"},
                 **{"for": duration_range},
             ),
             action("repeat", count_range, "Repeat the nested steps.", steps=steps_ref),
@@ -80,6 +85,8 @@ def schema() -> dict[str, Any]:
                 },
                 "Run the nested steps once per side; {side} and {other_side} are filled in.",
                 steps=steps_ref,
+                part=_text("what moves, named between sides: leg gives 'Now the left leg.'"),
+                switch=_text("said between sides instead, with {side} filled in"),
             ),
             action("chime", {"enum": ["soft", None]}, "A soft bell."),
             action("section", _text("the section's title"), "Start a new section (a chapter)."),
@@ -99,8 +106,8 @@ def schema() -> dict[str, Any]:
             "summary": {"type": "string"},
             "audience": {"enum": ["self", "partner"], "default": "self"},
             "areas": words,
-            "equipment": words,
-            "safety": _text("spoken at the start"),
+            "equipment": {**words, "description": "as spoken: [a tennis ball, a clear stretch of wall]"},
+            "safety": _text("spoken at the start; brief guidance says its first sentence"),
             "music": music,
             "steps": steps_ref,
         },
@@ -114,7 +121,12 @@ def schema() -> dict[str, Any]:
                 "maxProperties": 1,
                 "additionalProperties": {
                     "type": ["object", "null"],
-                    "properties": {"length": duration},
+                    "properties": {
+                        "length": {
+                            "oneOf": [duration, {"const": "shortest"}],
+                            "description": "fit this technique to a length, or to its shortest",
+                        }
+                    },
                     "additionalProperties": False,
                 },
             },
@@ -127,6 +139,7 @@ def schema() -> dict[str, Any]:
         "properties": {
             "title": _text("the routine's name"),
             "summary": {"type": "string"},
+            "safety": _text("spoken after the title; each caution is said once in a routine"),
             "music": music,
             "routine": {"type": "array", "items": entry, "minItems": 1},
         },

@@ -16,18 +16,24 @@ AUDIENCES = ("self", "partner")
 
 @dataclass(frozen=True)
 class Say:
-    """Speak. Several texts rotate across repeats: first, middle ones, last."""
+    """Speak. Several texts rotate across repeats: first, middle ones, last. ``detail`` is
+    dropped by brief guidance; ``brief`` (when given) is said instead under brief guidance;
+    ``alone`` is said only when the technique plays by itself, not inside a routine."""
 
     texts: tuple[str, ...]
+    detail: bool = False
+    brief: tuple[str, ...] = ()
+    alone: bool = False
     line: int = 0
     col: int = 0
 
 
 @dataclass(frozen=True)
 class Pause:
-    """Music only, for ``seconds``."""
+    """Music only, for ``seconds``. ``detail``: left out under brief guidance."""
 
     seconds: Span
+    detail: bool = False
     line: int = 0
     col: int = 0
 
@@ -47,10 +53,12 @@ class Hold:
 
 @dataclass(frozen=True)
 class Breathe:
-    """Guided breathing for a number of whole ``cycles`` (a range when given as ``for:``)."""
+    """Guided breathing for a number of whole ``cycles`` (a range when given as ``for:``).
+    ``detail``: left out under brief guidance."""
 
     pattern: BreathPattern
     cycles: Span
+    detail: bool = False
     line: int = 0
     col: int = 0
 
@@ -65,10 +73,13 @@ class Repeat:
 
 @dataclass(frozen=True)
 class Sides:
-    """Run ``steps`` once per side; ``{side}`` and ``{other_side}`` are filled in."""
+    """Run ``steps`` once per side; ``{side}`` and ``{other_side}`` are filled in. ``part`` names
+    what moves (``leg``: "Now the left leg."); ``switch`` is a text said between sides instead."""
 
     sides: tuple[str, ...]
     steps: tuple[Step, ...]
+    part: str = ""
+    switch: str = ""
     line: int = 0
     col: int = 0
 
@@ -108,9 +119,13 @@ class Script:
     kind = "technique"
 
 
+SHORTEST = 0.0  # an entry's length written ``shortest``: as short as its ranges allow
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One technique (or routine) inside a routine, optionally fitted to ``length`` seconds."""
+    """One technique (or routine) inside a routine, optionally fitted to ``length`` seconds
+    (``SHORTEST``: the low end of every range)."""
 
     item: Script | Routine
     length: float | None = None
@@ -128,6 +143,7 @@ class Routine:
     entries: tuple[Entry, ...]
     summary: str = ""
     music: str | None = None
+    safety: str = ""  # spoken after the title, before everything the routine's techniques say
 
     kind = "routine"
 

@@ -4,12 +4,16 @@ Every range is settled here by a ``Choice`` (0 picks the low end of each range, 
 end, 0.5 the middle); repeats and sides are unrolled, rotating texts are picked, and the
 session's opening and closing words are added. Durations are in seconds; nothing is timed
 to the sample yet (that is the timeline's job, once the speech exists).
+
+Two guidance levels: ``full`` says everything; ``brief`` is for someone who knows the
+technique, and keeps every instruction and timing, the equipment and one line of safety,
+but drops the steps marked ``detail`` and says a say's ``brief`` text where it has one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from voiceguide.script import (
     Breathe,
@@ -25,11 +29,15 @@ from voiceguide.script import (
     Sides,
     Step,
 )
-from voiceguide.text import countdown_phrase
+from voiceguide.text import countdown_phrase, sentences
 from voiceguide.units import BreathPattern
+
+GUIDANCE = ("full", "brief")
 
 BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
+
+FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
 
 CLOSING = {
     "self": "This is the end of the session. Take your time before you get up.",
@@ -58,7 +66,7 @@ class Mark:
 @dataclass(frozen=True)
 class Speak:
     text: str
-    role: str = "say"  # say, title, safety, switch, end
+    role: str = "say"  # say, title, safety, equipment, switch, end
 
 
 @dataclass(frozen=True)
@@ -132,28 +140,104 @@ def leaves(session: Session) -> list[tuple[Script, float | None]]:
 Chooser = Callable[[int, Script], Choice]
 
 
-def build(session: Session, choose: Choice | Chooser = MIDDLE) -> Steps:
+def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "full") -> Steps:
     """Expand ``session``. ``choose`` is one Choice for all, or a function of (index, technique)."""
     fixed = choose if isinstance(choose, Choice) else None
     pick: Chooser = (lambda _i, _s: fixed) if fixed is not None else choose  # type: ignore[assignment]
+    brief = _is_brief(guidance)
     items: list[Item] = []
     techniques = leaves(session)
     if isinstance(session, Routine):
         items.append(Mark(_opening_title(techniques[0][0], routine=True)))
         items += [Bell(), Speak(session.title, "title")]
-        if session.summary:
+        if session.safety:
+            items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
+        if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
+        items += equipment_items(session.equipment, brief)
+        own_safety = techniques_say_safety(session, guidance)
         for index, (script, _length) in enumerate(techniques):
-            items += technique_items(script, pick(index, script), routine=True, first=index == 0)
+            items += technique_items(
+                script, pick(index, script), routine=True, first=index == 0, guidance=guidance, safety=own_safety
+            )
         audience = session.audience
     else:
         script = techniques[0][0]
         items.append(Mark(_opening_title(script, routine=False)))
         items.append(Bell())
-        items += technique_items(script, pick(0, script), routine=False, first=True)
+        items += technique_items(script, pick(0, script), routine=False, first=True, guidance=guidance)
         audience = script.audience
-    items += [Speak(CLOSING[audience], "end"), Bell()]
+    closing = CLOSING[audience]
+    items += [Speak(sentences(closing)[0] if brief else closing, "end"), Bell()]
+    items = _cautions_once(_only_useful_countdowns(items))
     return Steps(session.name, session.title, audience, session.music, tuple(items))
+
+
+def _is_brief(guidance: str) -> bool:
+    if guidance not in GUIDANCE:
+        raise ValueError(f"unknown guidance {guidance!r}; choose one of: {', '.join(GUIDANCE)}")
+    return guidance == "brief"
+
+
+def equipment_sentence(equipment: tuple[str, ...]) -> str:
+    """"You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
+    them = "it" if len(equipment) == 1 else "them"
+    return f"You will need {spoken_list(equipment)}. Take a moment to have {them} ready."
+
+
+def spoken_list(words: tuple[str, ...]) -> str:
+    """"a, b, and c"; "a and b"; "a"."""
+    if len(words) < 3:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + ", and " + words[-1]
+
+
+def fetch_seconds(count: int) -> float:
+    """Time left after the equipment sentence to fetch ``count`` things."""
+    return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
+
+
+def equipment_items(equipment: tuple[str, ...], brief: bool = False) -> list[Item]:
+    if not equipment:
+        return []
+    text = equipment_sentence(equipment)
+    return [Speak(sentences(text)[0] if brief else text, "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
+
+
+def _cautions_once(items: list[Item]) -> list[Item]:
+    """A routine says each caution once: a sentence of a safety line that was said already
+    in this session is left out (and the whole line, when nothing new is left)."""
+    said: set[str] = set()
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Speak) and item.role == "safety":
+            fresh = [s for s in sentences(item.text) if s not in said]
+            said.update(fresh)
+            if fresh:
+                out.append(Speak(" ".join(fresh), "safety"))
+            continue
+        out.append(item)
+    return out
+
+
+def _only_useful_countdowns(items: list[Item]) -> list[Item]:
+    """A countdown warns of a change the listener must act on. When the next timed span is a
+    hold with the same pacing and breathing, with only words between, the work simply goes on,
+    so its countdown is left out."""
+    out = list(items)
+    for i, item in enumerate(out):
+        if not (isinstance(item, Wait) and item.kind == "hold" and item.countdown):
+            continue
+        following = next((x for x in out[i + 1 :] if not isinstance(x, Speak)), None)
+        if (
+            isinstance(following, Wait)
+            and following.kind == "hold"
+            and following.pace == item.pace
+            and following.breathe == item.breathe
+            and item.pace is not None
+        ):
+            out[i] = Wait(item.kind, item.seconds, item.breathe, None, item.pace)
+    return out
 
 
 def _opening_title(script: Script, *, routine: bool) -> str:
@@ -171,17 +255,28 @@ def _leading_section(steps: tuple[Step, ...]) -> Section | None:
     return None
 
 
-def technique_items(script: Script, choice: Choice, *, routine: bool, first: bool) -> list[Item]:
+def techniques_say_safety(session: Session, guidance: str) -> bool:
+    """Brief guidance keeps one line of safety: a routine's own, when it has one."""
+    return not (guidance == "brief" and isinstance(session, Routine) and session.safety)
+
+
+def technique_items(
+    script: Script, choice: Choice, *, routine: bool, first: bool, guidance: str = "full", safety: bool = True
+) -> list[Item]:
+    """A technique's items. Inside a routine its equipment was announced at the routine's start."""
+    brief = _is_brief(guidance)
     out: list[Item] = []
     lead = _leading_section(script.steps)
     if routine and not first:
         out.append(Mark(_opening_title(script, routine=True)))
     out.append(Speak(script.title, "title"))
-    if script.safety:
-        out.append(Speak(script.safety, "safety"))
+    if script.safety and safety:
+        out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))
+    if not routine:
+        out += equipment_items(script.equipment, brief)
     prefix = f"{script.title}: " if routine else ""
     steps = tuple(s for s in script.steps if s is not lead)
-    out.extend(_expand(steps, choice, _Context(script.audience), prefix))
+    out.extend(_expand(steps, choice, _Context(script.audience, brief=brief, routine=routine), prefix))
     return out
 
 
@@ -192,32 +287,37 @@ class _Context:
     other_side: str = ""
     repeat_index: int = 0
     repeat_total: int = 1
+    brief: bool = False
+    routine: bool = False
 
 
 def _expand(steps: tuple[Step, ...], choice: Choice, ctx: _Context, prefix: str) -> Iterator[Item]:
     for step in steps:
         if isinstance(step, Say):
-            yield Speak(_fill(rotate(step.texts, ctx.repeat_index, ctx.repeat_total), ctx))
+            if (ctx.brief and step.detail) or (step.alone and ctx.routine):
+                continue
+            texts = step.brief if ctx.brief and step.brief else step.texts
+            yield Speak(_fill(rotate(texts, ctx.repeat_index, ctx.repeat_total), ctx))
         elif isinstance(step, Pause):
-            yield Wait("pause", step.seconds.at(choice.seconds))
+            if not (ctx.brief and step.detail):
+                yield Wait("pause", step.seconds.at(choice.seconds))
         elif isinstance(step, Hold):
             yield Wait("hold", step.seconds.at(choice.seconds), step.breathe, step.countdown, step.pace)
         elif isinstance(step, Breathe):
-            yield Breaths(step.pattern, step.cycles.count_at(choice.counts))
+            if not (ctx.brief and step.detail):
+                yield Breaths(step.pattern, step.cycles.count_at(choice.counts))
         elif isinstance(step, Repeat):
             total = step.times.count_at(choice.counts)
             for i in range(total):
-                yield from _expand(
-                    step.steps, choice, _Context(ctx.audience, ctx.side, ctx.other_side, i, total), prefix
-                )
+                yield from _expand(step.steps, choice, replace(ctx, repeat_index=i, repeat_total=total), prefix)
         elif isinstance(step, Sides):
             for j, side in enumerate(step.sides):
                 other = step.sides[(j + 1) % len(step.sides)]
+                inner = replace(ctx, side=side, other_side=other)
                 if j:
-                    yield Speak(switch_phrase(side, ctx.audience), "switch")
-                yield from _expand(
-                    step.steps, choice, _Context(ctx.audience, side, other, ctx.repeat_index, ctx.repeat_total), prefix
-                )
+                    text = _fill(step.switch, inner) if step.switch else switch_phrase(side, ctx.audience, step.part)
+                    yield Speak(text, "switch")
+                yield from _expand(step.steps, choice, inner, prefix)
         elif isinstance(step, Chime):
             yield Bell(step.kind)
         elif isinstance(step, Section):
@@ -235,8 +335,11 @@ def rotate(texts: tuple[str, ...], index: int, total: int) -> str:
     return middle[(index - 1) % len(middle)]
 
 
-def switch_phrase(side: str, audience: str = "self") -> str:
-    """What is said between sides. A partner script speaks to the giver, whose sides are not meant."""
+def switch_phrase(side: str, audience: str = "self", part: str = "") -> str:
+    """What is said between sides. With a ``part`` it names what moves ("Now the left leg.");
+    a partner script speaks to the giver, whose own sides are not meant."""
+    if part:
+        return f"Now the {side} {part}."
     if side in ("left", "right"):
         return f"Now move to the {side} side." if audience == "partner" else f"Now switch to your {side} side."
     return f"Now switch to the {side}."

@@ -6,7 +6,9 @@ Rules:
 - breathing cycles follow their pattern with no drift, after a short settle; words go with
   the first cycles only;
 - a countdown phrase starts exactly ``countdown`` seconds before its hold ends;
-- pacer ticks fall every ``pace`` seconds from the start of their hold;
+- a pacer tick starts one stroke: a hold paced at ``pace`` seconds holds a whole number of
+  strokes (``strokes``: the hold over the pace, rounded, at least one), its ticks spread
+  evenly from the start of the hold, each stroke lasting the same;
 - sentences of one instruction are separated by the pace's sentence gap, instructions by
   its step gap; a bell gives the next thing ``BELL_STEP`` seconds.
 
@@ -192,16 +194,17 @@ def _wait(item: Wait, start: int, section: int, sentence_length: SentenceLength,
         cycles = int((item.seconds - settle) // item.breathe.cycle)
         out += _breathing(item.breathe, cycles, begin, start + span - begin, section, sentence_length, sr, busy)
     if item.pace:
-        step = item.pace
-        k = 0
-        while True:
-            at = start + int(round(k * step * sr))
-            if at >= start + span:
-                break
+        count = strokes(item.seconds, item.pace)
+        for k in range(count):
+            at = start + int(round(k * item.seconds / count * sr))
             out.append(Event(at, int(round(TICK_SECONDS * sr)), "tick", section))
-            k += 1
     out.sort(key=lambda e: (e.start, KINDS.index(e.kind)))
     return out
+
+
+def strokes(seconds: float, pace: float) -> int:
+    """How many strokes (and ticks) a hold of ``seconds`` paced every ``pace`` seconds has."""
+    return max(1, int(seconds / pace + 0.5))
 
 
 def _breathing(

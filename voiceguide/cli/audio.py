@@ -12,6 +12,7 @@ import typer
 from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
     ForceOpt,
+    GuidanceOpt,
     LengthOpt,
     MusicOpt,
     PaceOpt,
@@ -32,6 +33,7 @@ def render(
     music: MusicOpt = None,
     length: LengthOpt = None,
     seed: SeedOpt = 1,
+    guidance: GuidanceOpt = "full",
     cues: Annotated[Path | None, typer.Option("--cues", help="Also write the cue sheet (JSON) here.")] = None,
     stems: Annotated[
         Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
@@ -54,7 +56,7 @@ def render(
     atomic.check_free(targets, force)
     atomic.sweep(output.parent)
     session = library.load(target)
-    options = render_options(voice, pace, music, length, seed)
+    options = render_options(voice, pace, music, length, seed, guidance)
     with ProgressBar(session.name) as bar:
         prepared = prepare(session, options, progress=bar)
         render_file(prepared, output, stems, progress=bar)
@@ -83,6 +85,7 @@ def export(
     music: MusicOpt = None,
     length: LengthOpt = None,
     seed: SeedOpt = 1,
+    guidance: GuidanceOpt = "full",
     fmt: Annotated[str, typer.Option("--format", help="mp3 (tagged, with chapters) or wav.")] = "mp3",
 ) -> None:
     """Export sessions for a phone: tagged MP3s with chapters, captions and a playlist."""
@@ -98,7 +101,7 @@ def export(
     request = ExportRequest(
         targets=tuple(names),
         out_dir=output,
-        options=render_options(voice, pace, music, length, seed),
+        options=render_options(voice, pace, music, length, seed, guidance),
         split=split,
         force=force,
         jobs=jobs,
@@ -140,6 +143,7 @@ def play(
     music: MusicOpt = None,
     length: LengthOpt = None,
     seed: SeedOpt = 1,
+    guidance: GuidanceOpt = "full",
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
     device: Annotated[
         str,
@@ -170,6 +174,6 @@ def play(
         session = library.load(target)
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
-            source = SessionSource(session, render_options(voice, pace, music, length, seed), progress=bar)
+            source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     run(Player(source, output, volume=volume), interactive)

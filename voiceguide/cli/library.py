@@ -28,12 +28,11 @@ def list_command(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "kind", "minutes", "for", "title"):
+    for column in ("name", "kind", "minutes", "brief", "for", "title"):
         table.add_column(column)
     for row in rows:
-        lo, hi = row["minutes"]
-        span = f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
-        table.add_row(row["name"], row["kind"], span, row["audience"], row["title"])
+        spans = [f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}" for lo, hi in (row["minutes"], row["minutes_brief"])]
+        table.add_row(row["name"], row["kind"], *spans, row["audience"], row["title"])
     Console(soft_wrap=True).print(table)
 
 
@@ -57,10 +56,18 @@ def show(
 @guarded
 def validate(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Script files or folders of them.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings (advice about style) as errors, as the library does.")
+    ] = False,
 ) -> None:
-    """Check scripts and routines; print every problem as path:line:col: message."""
+    """Check scripts and routines; print every problem as path:line:col: message.
+
+    Warnings (path:line:col: warning: ...) are advice: the script still plays, and the exit
+    code is 0 unless --strict is given.
+    """
     from voiceguide import library
-    from voiceguide.loader import load_session
+    from voiceguide.loader import check_session
+    from voiceguide.reader import as_error
 
     files: list[Path] = []
     for path in paths:
@@ -71,14 +78,22 @@ def validate(
         else:
             raise ScriptError.at(path, 1, 1, "no such file or folder")
     problems: set[Any] = set()
+    warnings: set[Any] = set()
     for file in files:
         try:
-            load_session(file, library.Resolver())
+            warnings.update(check_session(file, library.Resolver())[1])
         except ScriptError as exc:
             problems.update(exc.problems)
+    if strict:
+        problems.update(as_error(w) for w in warnings)
+    elif warnings:
+        for warning in sorted(warnings):
+            err(str(warning))
     if problems:
         raise ScriptError(sorted(problems))
-    print(f"{len(files)} file{'s' if len(files) != 1 else ''} valid")
+    count = len(warnings) if not strict else 0
+    noted = f", {count} warning{'s' if count != 1 else ''}" if count else ""
+    print(f"{len(files)} file{'s' if len(files) != 1 else ''} valid{noted}")
 
 
 @app.command()

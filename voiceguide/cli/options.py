@@ -20,21 +20,32 @@ LengthOpt = Annotated[
     str | None, typer.Option("--length", help="Fit the session to this length (e.g. 10m) within its ranges.")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the generated music; same seed, same sound.")]
+GuidanceOpt = Annotated[
+    str,
+    typer.Option(
+        "--guidance", help="full (the default) or brief: only what someone who knows the technique needs."
+    ),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
 
 
-def render_options(voice: str | None, pace: str, music: str | None, length: str | None, seed: int) -> Any:
+def render_options(
+    voice: str | None, pace: str, music: str | None, length: str | None, seed: int, guidance: str = "full"
+) -> Any:
     from voiceguide.errors import UsageError
     from voiceguide.render import RenderOptions
+    from voiceguide.steps import GUIDANCE
     from voiceguide.units import parse_duration
 
+    if guidance not in GUIDANCE:
+        raise UsageError(f"--guidance: choose one of {', '.join(GUIDANCE)}, not {guidance!r}")
     seconds = None
     if length is not None:
         try:
             seconds = parse_duration(length)
         except ValueError as exc:
             raise UsageError(f"--length: {exc}") from None
-    return RenderOptions(voice=voice, pace=pace, music=music, length=seconds, seed=seed)
+    return RenderOptions(voice=voice, pace=pace, music=music, length=seconds, seed=seed, guidance=guidance)
 
 
 class ProgressBar:

@@ -17,7 +17,7 @@ import numpy as np
 from voiceguide.voices import VoiceSpec
 
 VOICE_NAME = "joe"
-BASE_LENGTH_SCALE = 1.4  # calm articulation; a pace's speed divides it
+BASE_LENGTH_SCALE = 1.8  # calm articulation; a pace's speed divides it
 NOISE_FRAMES = 8192  # covers about 95 s of speech per sentence; text.MAX_UNIT_CHARS keeps units far shorter
 _PATCH_VERSION = "fixed-noise-1-thread"
 

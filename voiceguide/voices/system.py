@@ -27,7 +27,7 @@ from voiceguide.errors import MissingToolError, RenderError
 from voiceguide.voices import VoiceSpec
 
 DEFAULT_VOICE = "gmw/en-us"
-BASE_RATE = 140  # words a minute of articulation at the calm pace
+BASE_RATE = 112  # espeak-ng's rate setting for the calm pace: about 140 words a minute measured
 TIMEOUT_BASE = 15.0  # seconds for the worker to start and answer ...
 TIMEOUT_PER_TEXT = 5.0  # ... plus this much per sentence
 

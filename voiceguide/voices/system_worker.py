@@ -53,13 +53,14 @@ def main() -> int:
             ]
             print(json.dumps({"ok": True, "voices": voices}), file=answer_channel, flush=True)
             return 0
-        if request.get("voice"):
-            engine.setProperty("voice", request["voice"])
-        engine.setProperty("rate", int(request["rate"]))
         for text, path in request["items"]:
             # One text per runAndWait: pyttsx3 saves only the last text queued before it. Now
-            # and then the espeak driver returns without writing at all: ask again.
+            # and then the espeak driver returns without writing at all: ask again. The voice
+            # and rate are set before every text, as the driver sometimes falls back to its own.
             for _attempt in range(3):
+                if request.get("voice"):
+                    engine.setProperty("voice", request["voice"])
+                engine.setProperty("rate", int(request["rate"]))
                 engine.save_to_file(text, path)
                 engine.runAndWait()
                 if _settled(path, patience=5.0):
