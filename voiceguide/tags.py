@@ -11,6 +11,7 @@ from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, SYLT, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags, Encoding
 
 from voiceguide.errors import RenderError
+from voiceguide.timeline import Timeline
 
 ARTIST = "voiceguide"
 GENRE = "Spoken Word"
@@ -22,6 +23,16 @@ class Chapter:
     title: str
     start_ms: int
     end_ms: int
+
+
+def chapter_table(timeline: Timeline) -> tuple[Chapter, ...]:
+    """One chapter per section, in milliseconds: the table behind the ID3 chapters, the M4B
+    chapters and the podcast feed's chapters file alike."""
+    ms = 1000 / timeline.sample_rate
+    return tuple(
+        Chapter(s.title, int(round(s.start * ms)), int(round(timeline.section_end(s.index) * ms)))
+        for s in timeline.sections
+    )
 
 
 @dataclass(frozen=True)
