@@ -92,3 +92,29 @@ def write(path: Path, tags: TrackTags) -> None:
         if isinstance(cause, OSError):
             raise cause from None
         raise RenderError(f"could not write the tags of {path.name}: {exc}") from None
+
+
+def read(path: Path) -> TrackTags:
+    """The tags ``write`` gave ``path``, read back from the file (chapters in time order)."""
+    id3 = ID3(str(path))
+
+    def text(frame: str) -> str:
+        return str(id3[frame]) if frame in id3 else ""
+
+    number, _, total = text("TRCK").partition("/")
+    chapters = sorted(
+        (Chapter(str(c.sub_frames["TIT2"]), c.start_time, c.end_time) for c in id3.getall("CHAP")),
+        key=lambda c: c.start_ms,
+    )
+    comments = id3.getall("COMM")
+    covers = id3.getall("APIC")
+    return TrackTags(
+        title=text("TIT2"),
+        album=text("TALB"),
+        number=int(number or 0),
+        total=int(total or 0),
+        comment=str(comments[0].text[0]) if comments else "",
+        length_ms=int(text("TLEN") or 0),
+        chapters=tuple(chapters),
+        cover=bytes(covers[0].data) if covers else b"",
+    )
