@@ -37,7 +37,8 @@ audio { width: 100%; margin: 0.8rem 0 0.3rem; }
 .chapters .at { color: var(--muted); font-variant-numeric: tabular-nums; }
 .prepare button { justify-content: center; background: var(--accent); color: var(--accent-fg); border: none; }
 .prepare progress { width: 100%; }
-.downloads a { color: var(--accent); margin-right: 1.2rem; }
+a { color: var(--accent); }
+.downloads a { margin-right: 1.2rem; }
 """
 
 SCRIPT = """
