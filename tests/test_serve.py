@@ -366,6 +366,8 @@ def test_bad_input_and_a_busy_port(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "name at least one technique" in result.output
     result = runner.invoke(app, ["serve", "no-such-session"], env=env)
     assert result.exit_code == 2 and "no technique or routine named 'no-such-session'" in result.output
+    result = runner.invoke(app, ["serve", "childs-pose", "--voice", "robot"], env=env)
+    assert result.exit_code == 2 and "unknown voice 'robot'" in result.output
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["serve", str(tmp_path / "empty")], env=env)
     assert result.exit_code == 2 and "no .yaml scripts" in result.output

@@ -69,6 +69,7 @@ def serve(
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((bind, port))
+        listener.listen(128)  # from here on a request waits for the server instead of being refused
     except OSError as exc:
         listener.close()
         reason = exc.strerror or exc
@@ -86,7 +87,10 @@ def serve(
     config = uvicorn.Config(
         create_app(catalog, key), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
     )
-    uvicorn.Server(config).run(sockets=[listener])
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        catalog.close()
 
 
 def _default_cache() -> Path:

@@ -50,8 +50,13 @@ def create_app(catalog: Catalog, token: str) -> Starlette:
                 return await handler(request, catalog)
             except (NotFound, KeyError):
                 return PlainTextResponse("Not Found", status_code=404)
+            except asyncio.CancelledError:  # the server is stopping while this waited for a render
+                return PlainTextResponse("voiceguide is stopping\n", status_code=503, headers=NO_STORE)
             except VoiceguideError as exc:
                 return PlainTextResponse(f"voiceguide: {exc}\n", status_code=500, headers=NO_STORE)
+            except Exception as exc:  # a bug: said plainly, and the server goes on
+                detail = f"voiceguide: internal error: {type(exc).__name__}: {exc}\n"
+                return PlainTextResponse(detail, status_code=500, headers=NO_STORE)
 
         return wrapped
 

@@ -21,9 +21,12 @@ from voiceguide import __version__, describe, library, tags
 from voiceguide.errors import UsageError
 from voiceguide.export import ExportRequest, export
 from voiceguide.names import slugify, unique
+from voiceguide.pace import get_pace
 from voiceguide.render import RenderOptions
 from voiceguide.script import Script, Session
+from voiceguide.sounds.music import open_music
 from voiceguide.tags import Chapter
+from voiceguide.voices import parse_spec
 
 FORMATS = ("mp3", "m4b")
 MIME = {"mp3": "audio/mpeg", "m4b": "audio/mp4", "vtt": "text/vtt", "png": "image/png"}
@@ -111,6 +114,9 @@ class Catalog:
     """The sessions on offer, with a renderer that makes each one's files once."""
 
     def __init__(self, targets: list[str], options: RenderOptions, cache_dir: Path) -> None:
+        parse_spec(options.voice, get_pace(options.pace))  # a bad --voice or --pace is bad input now, not later
+        if options.music:
+            open_music(options.music, options.seed)
         self.options = options
         self.cache_dir = cache_dir
         sessions = [(library.resolve(t), library.load(t)) for t in targets]
@@ -137,6 +143,14 @@ class Catalog:
         self._known: dict[str, Rendered] = {}
         self.log: Callable[[str], None] = lambda _line: None
         threading.Thread(target=self._work, name="voiceguide-render", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop a render under way: its speech workers are this process's children, and a
+        render that loses them stops at once (its temporary files go with it)."""
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            child.terminate()
 
     def listing(self, slug: str) -> Listing:
         """The session named ``slug``; KeyError when there is none."""

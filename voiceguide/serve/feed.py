@@ -73,6 +73,7 @@ def rss(feed_url: str, page_url: str, cover_url: str, episodes: list[Episode]) -
     _text(channel, f"{{{ITUNES}}}summary", DESCRIPTION)
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     _text(channel, f"{{{ITUNES}}}type", "episodic")
+    _text(channel, f"{{{ITUNES}}}block", "Yes")  # a private feed: kept out of podcast directories
     ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": cover_url})
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": CATEGORY})
     image = ET.SubElement(channel, "image")
