@@ -41,8 +41,7 @@ def serve(
 ) -> None:
     """Serve sessions to a phone: a web page with players and chapters, a podcast feed, MP3 and M4B files.
 
-    The first line printed is the address to open, with its secret token. Sessions not yet
-    rendered are rendered the first time they are asked for, and kept.
+    The first line printed is the address to open, with its secret token. Sessions are rendered when first asked for.
     """
     from voiceguide.errors import MissingToolError, ServeError
 
