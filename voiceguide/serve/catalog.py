@@ -162,12 +162,9 @@ class Catalog:
 
     def ready(self, listing: Listing, fmt: str = "mp3") -> Rendered | None:
         """The session's files if ``fmt`` is complete on disk (the MP3 is always made first)."""
+        if not self._complete(listing, fmt):
+            return None
         folder = self.folder(listing)
-        mp3 = folder / f"{listing.stem}.mp3"
-        if not mp3.is_file() or not (folder / f"{listing.stem}.vtt").is_file():
-            return None
-        if fmt != "mp3" and not (folder / f"{listing.stem}.{fmt}").is_file():
-            return None
         with self._lock:
             known = self._known.get(listing.slug)
         if known is None or known.folder != folder:
@@ -175,6 +172,10 @@ class Catalog:
             with self._lock:
                 self._known[listing.slug] = known
         return known
+
+    def _complete(self, listing: Listing, fmt: str) -> bool:
+        folder = self.folder(listing)
+        return all((folder / f"{listing.stem}.{kind}").is_file() for kind in dict.fromkeys(["mp3", "vtt", fmt]))
 
     def status(self, listing: Listing, fmt: str = "mp3") -> Status:
         with self._lock:
@@ -199,12 +200,16 @@ class Catalog:
         with self._lock:
             if key in self._pending:
                 return self._pending[key]
-            status = self._status.setdefault(key, Status())
-            status.state, status.stage, status.done, status.total, status.error = "waiting", "", 0, 0, ""
-            status.renders += 1
-            self._pending[key] = future
-            self._queue.append((key, future))
-            self._wake.notify()
+            finished = self._complete(listing, fmt)  # by a render that ended since the look above
+            if not finished:
+                status = self._status.setdefault(key, Status())
+                status.state, status.stage, status.done, status.total, status.error = "waiting", "", 0, 0, ""
+                status.renders += 1
+                self._pending[key] = future
+                self._queue.append((key, future))
+                self._wake.notify()
+        if finished:
+            return self.request(listing, fmt)
         return future
 
     def _work(self) -> None:
