@@ -17,6 +17,7 @@ STYLE = """
 @media (prefers-color-scheme: dark) { :root { --bg: #121416; --fg: #e8e6e1; --muted: #a4a9ad; --card: #1d2023;
   --line: #33383c; --accent: #7cc4ae; --accent-fg: #0d1f1a; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 17px/1.45 system-ui, sans-serif; }
 main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
@@ -36,7 +37,7 @@ audio { width: 100%; margin: 0.8rem 0 0.3rem; }
 .chapters button.current { border-color: var(--accent); box-shadow: inset 4px 0 0 var(--accent); }
 .chapters .at { color: var(--muted); font-variant-numeric: tabular-nums; }
 .prepare button { justify-content: center; background: var(--accent); color: var(--accent-fg); border: none; }
-.prepare progress { width: 100%; }
+.prepare progress { width: 100%; accent-color: var(--accent); }
 a { color: var(--accent); }
 .downloads a { margin-right: 1.2rem; }
 """
