@@ -8,14 +8,15 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUPPORTED := 3.11, 3.12 or 3.13
 # The package with every optional feature, and what the tests and benchmarks use.
-EXTRAS := natural,dev,bench
+EXTRAS := natural,serve,dev,bench
 # The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
 # is a supported version, else the newest of python3.13, python3.12 and python3.11 on PATH.
 # Each candidate must run (a pyenv shim for a version that is not selected does not).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
-DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev
+DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev \
+	chromium
 
 .PHONY: help setup system-packages venv demo test test-all bench lint clean
 

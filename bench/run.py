@@ -542,6 +542,111 @@ class Bench:
             )
         )
 
+    # 11 and 12 -------------------------------------------------------------------------------
+    def serve_first_byte(self) -> None:
+        """Time from a request for a session's MP3 to its first byte, through a real server on
+        127.0.0.1: cached, and rendered on demand (warm speech cache, a fresh render each time)."""
+        from tests.served import Server
+
+        folder = self.work / "serve-first"
+        folder.mkdir(exist_ok=True)
+        source = REPO / "bench" / "tiny-session.yaml" if self.quick else library_path("partner-massage")
+        text = source.read_text()
+        copies = []
+        for n in range(self.repeat + 1):  # each copy differs by a comment: its own content hash, its own render
+            copy = folder / "scripts" / f"copy{n}.yaml"
+            copy.parent.mkdir(exist_ok=True)
+            copy.write_text(f"# copy {n}\n{text}")
+            copies.append(copy)
+        env = {**self.env, "VOICEGUIDE_HOME": str(folder / "home")}
+        voiceguide("export", str(copies[0]), "-o", str(folder / "warm"), "--force", env=env)  # speech into the cache
+        server = Server([str(folder / "scripts"), "--cache-dir", str(folder / "cache")], env)
+        fresh, exports = [], []
+        try:
+            first_byte(server, "copy0")  # renders copy0; every later request for it is cached
+            cached_time, cached_all = median_of(self.repeat + 4, lambda: first_byte(server, "copy0"))
+            # Each render on demand is paired with an export of the same copy right after it,
+            # so that a busy machine slows both sides of each ratio alike.
+            for n in range(1, self.repeat + 1):
+                fresh.append(first_byte(server, f"copy{n}"))
+                exports.append(voiceguide("export", str(copies[n]), "-o", str(folder / "warm"), "--force", env=env))
+        finally:
+            server.stop()
+        on_demand, export_time = statistics.median(fresh), statistics.median(exports)
+        self.log(f"first byte: cached {cached_all}  on demand {fresh}  export {exports}")
+        ratio = statistics.median(f / e for f, e in zip(fresh, exports, strict=True))
+        self.rows.append(
+            Row(
+                11,
+                f"`serve`: time to the first audio byte of a {'tiny' if self.quick else '26.6-minute'} session over HTTP (127.0.0.1)",
+                f"cached {cached_time * 1000:.1f} ms; rendered on demand {on_demand:.1f} s vs `export` of the same session {export_time:.1f} s: **{ratio:.2f}x** (median of paired runs)",
+                "cached ≤ 50 ms; on demand ≤ 1.1x export",
+                cached_time <= 0.05 and ratio <= 1.1,
+            )
+        )
+
+    def serve_seeking(self) -> None:
+        """20 clients at once, each seeking at random in one file: a new connection and a 64 KiB
+        Range request per seek, as a player does after a jump. Bounded in count and time."""
+        import random
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tests.served import Server
+
+        folder = self.work / "serve-seek"
+        env = {**self.env, "VOICEGUIDE_HOME": str(folder / "home")}
+        target = str(REPO / "bench" / "tiny-session.yaml") if self.quick else "partner-back-massage"
+        extra = [] if self.quick else ["--length", "30m"]
+        server = Server([target, "--cache-dir", str(folder / "cache"), *extra], env)
+        clients, seeks = 20, 5 if self.quick else 40
+        try:
+            slug = "tiny-session" if self.quick else "partner-back-massage"
+            path = server.path(f"sessions/{slug}.mp3")
+            size = int(server.request("HEAD", path).headers["content-length"])
+            minutes = _probe_minutes(folder / "cache", slug)
+            chunk = 65536
+
+            def client(seed: int) -> list[float]:
+                rng = random.Random(seed)
+                times = []
+                deadline = time.monotonic() + 120
+                for _ in range(seeks):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("seeking took longer than its bound")
+                    start = rng.randrange(0, size - chunk)
+                    began = time.perf_counter()
+                    reply = server.request("GET", path, {"Range": f"bytes={start}-{start + chunk - 1}"}, timeout=30)
+                    took = time.perf_counter() - began
+                    if reply.status != 206 or len(reply.body) != chunk:
+                        raise RuntimeError(f"seek to {start}: status {reply.status}, {len(reply.body)} bytes")
+                    times.append(took)
+                return times
+
+            with ThreadPoolExecutor(clients) as pool:
+                futures = [pool.submit(client, n) for n in range(clients)]
+                results, errors = [], 0
+                for future in futures:
+                    try:
+                        results += future.result()
+                    except Exception as exc:  # counted, and named in the log
+                        errors += 1
+                        self.log(f"seek client failed: {exc}")
+        finally:
+            server.stop()
+        results.sort()
+        p50 = results[len(results) // 2] if results else float("nan")
+        p99 = results[min(len(results) - 1, int(len(results) * 0.99))] if results else float("nan")
+        self.log(f"seeking: {len(results)} requests, p50 {p50:.4f} s, p99 {p99:.4f} s, {errors} failed clients")
+        self.rows.append(
+            Row(
+                12,
+                f"`serve`: {clients} clients seeking at random at once in a {minutes:.1f}-minute MP3 ({clients * seeks} Range requests of 64 KiB, a new connection each)",
+                f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, {errors} errors",
+                "p99 ≤ 250 ms; no errors",
+                p99 <= 0.25 and errors == 0,
+            )
+        )
+
     def markdown(self) -> str:
         versions = {
             name: metadata.version(name)
@@ -607,6 +712,40 @@ def _tempo(pcm: np.ndarray, factor: float) -> np.ndarray:
         check=True,
     )
     return np.frombuffer(done.stdout, np.int16)
+
+
+def library_path(name: str) -> Path:
+    from voiceguide import library
+
+    return library.resolve(name)
+
+
+def first_byte(server: object, slug: str) -> float:
+    """Seconds from sending a request for a session's MP3 to reading its first byte."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)  # type: ignore[attr-defined]
+    try:
+        began = time.perf_counter()
+        connection.request("GET", server.path(f"sessions/{slug}.mp3"))  # type: ignore[attr-defined]
+        response = connection.getresponse()
+        response.read(1)
+        took = time.perf_counter() - began
+        if response.status != 200:
+            raise RuntimeError(f"{slug}: status {response.status}")
+        response.read()
+        return took
+    finally:
+        connection.close()
+
+
+def _probe_minutes(cache: Path, slug: str) -> float:
+    (path,) = cache.glob(f"{slug}-*/{slug}.mp3")
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return float(out) / 60
 
 
 def measure_first_sound(pulse: Pulse, env: dict[str, str], target: str, raw: Path) -> float:
@@ -687,6 +826,8 @@ NOTES = [
     "Figure 5 is measured through a PulseAudio null sink, timing parec's recording from its first bytes; the first sound of a session is its opening bell, its very first sample, which needs no speech, so a cold cache starts as fast as a warm one while the voice loads in the background.",
     "Figure 9 lays out every session of the library (full guidance, the middle of every range, routines fitted to their lengths) with the natural voice at each pace and reads words and times off the cue sheets, leaving out the breathing words. Inside sentences counts only the time the voice sounds; running speech adds the gaps between the sentences of one instruction, not the longer gaps between instructions.",
     "Figure 10's recogniser is PocketSphinx with the en-us model its wheel ships, on 16 kHz speech. Trained on everyday speech, it also misses more of slow speech that is perfectly clear, so the control speeds the new normal voice up to the old rate with ffmpeg's atempo (and the old voice through atempo at 1.0, for the same processing), and slows the old voice down to the new rate: at equal rates the two voices should score alike.",
+    "Figures 11 and 12 run a real `voiceguide serve` on a free port of 127.0.0.1 and send every request there. Figure 11's first byte is timed from sending the request to reading the first byte of the body; a session rendered on demand is served once its MP3 is complete, so its time is the render's, and each copy of the script differs by a comment, which gives it its own content hash and so its own render. Its `export` runs as its own process (start-up included), right after each render on demand, with the speech already cached for both.",
+    "Figure 12's 20 clients run at once, each on its own thread, each seek a new connection asking for 64 KiB from a random offset (a player's read after a jump); the count of requests and the time are bounded.",
     "What was changed to meet the goals: the music engine went from per-sample sines to overlap-added FFT chunks; the mixer's blocks grew to 32768 samples; true-peak checks run only near the ceiling, with the interpolation filter designed once; K-weighting runs as one second-order-section filter; scipy.signal and pyloudnorm are imported only when needed, and the music uses numpy's FFT, so `play` starts without them; each mood's level is a stored constant instead of a measurement at start-up. For figure 1, a py-spy profile showed the export's main process waiting on work the encoder did not need: the loudness meter now runs on a background thread, the K-weighting filter runs in float32, the encoder is fed float32 blocks straight from the mixer without a byte copy, the true-peak limit is one pass, and encoding starts as soon as the first block is mixed.",
 ]
 
@@ -707,7 +848,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.keep(options.out.read_text(encoding="utf-8"))
         steps = [
             "export_speed", "mixing", "memory", "first_sound", "timing", "synthesis_speed", "player", "speech_rate",
-            "intelligibility",
+            "intelligibility", "serve_first_byte", "serve_seeking",
         ]  # fmt: skip
         for step in options.only or steps:
             bench.log(f"== {step}")

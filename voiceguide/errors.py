@@ -64,3 +64,7 @@ class PlaybackError(VoiceguideError):
 
 class OutputError(VoiceguideError):
     """Files could not be written: they exist already, or the folder is read-only or full."""
+
+
+class ServeError(VoiceguideError):
+    """The server could not start: its address or port cannot be used."""

@@ -1,5 +1,6 @@
-"""Export: sessions as phone-ready files. Tagged MP3s with chapters, LRC and WebVTT captions
-beside each, and an M3U8 playlist; with ``split``, every chapter as its own file too.
+"""Export: sessions as phone-ready files. Tagged MP3s (or M4B audiobooks, or both) with
+chapters, LRC and WebVTT captions beside each, and an M3U8 playlist; with ``split``, every
+chapter as its own file too.
 
 Nothing is lost:
 - every file this export would write is checked first; if any exists and ``force`` is off,
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide import atomic, captions, cover, library, tags
+from voiceguide import atomic, captions, cover, library, m4b, tags
 from voiceguide.errors import OutputError, UsageError
 from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import Meter, warm_imports
@@ -53,7 +54,7 @@ from voiceguide.units import format_clock
 
 PLAYLIST = "voiceguide.m3u8"
 LIBRARY_ALBUM = "voiceguide library"
-FORMATS = ("mp3", "wav")
+FORMATS = ("mp3", "m4b", "wav")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,16 @@ class ExportRequest:
     split: bool = False
     force: bool = False
     jobs: int | None = None
-    fmt: str = "mp3"
+    fmt: str = "mp3"  # one format, or several joined by commas ("mp3,m4b"); the first leads
+
+
+def formats(fmt: str) -> tuple[str, ...]:
+    """The formats named in ``--format``, in order and each once."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in fmt.split(",") if part.strip()))
+    wrong = [name for name in names if name not in FORMATS]
+    if wrong or not names:
+        raise UsageError(f"--format takes mp3, m4b or wav, or several joined by commas (mp3,m4b), not {fmt!r}")
+    return names
 
 
 @dataclass(frozen=True)
@@ -78,14 +88,22 @@ class TrackJob:
     out_dir: Path
     options: RenderOptions
     split: bool
-    fmt: str
+    formats: tuple[str, ...]
     cache_dir: Path
     chapter_slugs: tuple[str, ...]
     choices: tuple[Choice, ...] | None = None  # where each technique sits in its ranges, once settled
 
     @property
+    def fmt(self) -> str:
+        """The leading format: captions sit beside it, the playlist lists it, chapter files use it."""
+        return self.formats[0]
+
+    @property
     def audio(self) -> Path:
-        return inside(self.out_dir, f"{self.slug}.{self.fmt}")
+        return self.audio_in(self.fmt)
+
+    def audio_in(self, fmt: str) -> Path:
+        return inside(self.out_dir, f"{self.slug}.{fmt}")
 
     @property
     def folder(self) -> Path:
@@ -97,6 +115,7 @@ class TrackJob:
     def files(self) -> list[Path]:
         """Every file this track writes."""
         out = [self.audio, self.audio.with_suffix(".lrc"), self.audio.with_suffix(".vtt")]
+        out += [self.audio_in(fmt) for fmt in self.formats[1:]]
         if self.split:
             for i in range(len(self.chapter_slugs)):
                 out += [self.chapter_file(i, self.fmt), self.chapter_file(i, "lrc"), self.chapter_file(i, "vtt")]
@@ -121,8 +140,7 @@ class ExportResult:
 
 
 def track_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
-    if request.fmt not in FORMATS:
-        raise UsageError(f"--format must be mp3 or wav, not {request.fmt!r}")
+    chosen = formats(request.fmt)
     if not request.targets:
         raise UsageError("name at least one technique or routine to export, or use --all")
     if request.out_dir.exists() and not request.out_dir.is_dir():
@@ -141,7 +159,7 @@ def track_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
                 out_dir=request.out_dir,
                 options=request.options,
                 split=request.split,
-                fmt=request.fmt,
+                formats=chosen,
                 cache_dir=cache_dir,
                 chapter_slugs=tuple(unique([slugify(m, "chapter") for m in marks])),
             )
@@ -269,7 +287,7 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
     album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM
     meter = BackgroundMeter()
     audio = job.audio
-    chapters = tuple(tags.Chapter(s.title, _ms(s.start), _ms(timeline.section_end(s.index))) for s in timeline.sections)
+    chapters = tags.chapter_table(timeline)
     track_tags = tags.TrackTags(
         title=timeline.title,
         album=album,
@@ -281,15 +299,12 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
         lyrics=tuple((line.text, int(round(line.start * 1000))) for line in captions.lines(timeline)),
         cover=cover.cover_png(timeline.title),
     )
-    render_file(
-        prepared,
-        audio,
-        progress=progress,
-        taps=(meter.add,),
-        finish=_tagger(track_tags) if job.fmt == "mp3" else None,
-    )
+    render_file(prepared, audio, progress=progress, taps=(meter.add,), finish=_tagger(track_tags, job.fmt))
     _write_captions(audio, captions.lines(timeline), timeline.title, album, timeline.duration)
     written = [audio, audio.with_suffix(".lrc"), audio.with_suffix(".vtt")]
+    for fmt in job.formats[1:]:  # the same mix again, into each further format
+        render_file(prepared, job.audio_in(fmt), finish=_tagger(track_tags, fmt))
+        written.append(job.audio_in(fmt))
     if job.split:
         written += _split(job, prepared, session, track_tags)
     return TrackResult(audio, timeline.title, timeline.duration, len(chapters), meter.result(), tuple(written))
@@ -315,7 +330,7 @@ def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.Trac
             lyrics=tuple((line.text, int(round(line.start * 1000))) for line in items),
             cover=track.cover,
         )
-        render_file(prepared, path, start=start, end=end, finish=_tagger(chapter_tags) if job.fmt == "mp3" else None)
+        render_file(prepared, path, start=start, end=end, finish=_tagger(chapter_tags, job.fmt))
         _write_captions(path, items, section.title, timeline.title, seconds)
         entries.append((seconds, section.title, path.name))
         written += [path, path.with_suffix(".lrc"), path.with_suffix(".vtt")]
@@ -355,9 +370,11 @@ class BackgroundMeter:
         return self._value
 
 
-def _tagger(values: tags.TrackTags) -> Callable[[Path], None]:
-    """Tags the complete temporary file before it takes its name."""
-    return lambda temp: tags.write(temp, values)
+def _tagger(values: tags.TrackTags, fmt: str) -> Callable[[Path], None] | None:
+    """Tags the complete temporary file before it takes its name (a WAV carries none)."""
+    if fmt == "m4b":
+        return m4b.finisher(values)
+    return (lambda temp: tags.write(temp, values)) if fmt == "mp3" else None
 
 
 def _write_captions(audio: Path, items: list[captions.Line], title: str, album: str, seconds: float) -> None:

@@ -1,7 +1,7 @@
 """Render: a session from script to finished audio.
 
 ``prepare`` runs the stages up to a ready mixer (steps, speech, timeline, music);
-``render_file`` streams the mix block by block into a WAV or MP3, with optional stems.
+``render_file`` streams the mix block by block into a WAV, MP3 or M4B, with optional stems.
 Nothing here chooses paths or prints: the caller hands in targets and a progress callback.
 """
 
@@ -20,7 +20,7 @@ from voiceguide.fit import settle
 from voiceguide.mixer import BLOCK, EventIndex, Mixer
 from voiceguide.pace import get_pace
 from voiceguide.script import Session
-from voiceguide.sinks import Mp3Sink, Sink, WavSink
+from voiceguide.sinks import AacSink, Mp3Sink, Sink, WavSink
 from voiceguide.sounds.music import Music, open_music
 from voiceguide.speech import SpeechStore
 from voiceguide.speech_cache import SpeechCache
@@ -166,7 +166,7 @@ def render_file(
     taps: tuple[Tap, ...] = (),
     finish: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write samples ``[start, end)`` of the session to ``output`` (.wav or .mp3), and stems
+    """Write samples ``[start, end)`` of the session to ``output`` (.wav, .mp3 or .m4b), and stems
     into ``stems_dir``, each atomically. ``finish(temp)`` runs on the complete file before it
     takes its name (to add tags)."""
     stop = prepared.timeline.length if end is None else end
@@ -179,8 +179,8 @@ def render_file(
             path = stack.enter_context(atomic.replacing(target))
             handle = stack.enter_context(open(path, "wb"))
             stem_sinks[name] = WavSink(handle, frames, floating=True)
-        if output.suffix.lower() == ".mp3":
-            sink = Mp3Sink(temp, label=output)
+        if output.suffix.lower() in (".mp3", ".m4b"):
+            sink = (AacSink if output.suffix.lower() == ".m4b" else Mp3Sink)(temp, label=output)
             try:
                 stream(prepared, sink, stem_sinks, progress, start, stop, taps)
                 sink.close()

@@ -25,6 +25,8 @@ MP3_BITRATE = "128k"  # stereo; 44.1 kHz
 # whole sessions alike; at 256 kbps it does not). The pipe makes up for it, so the file
 # itself measures what the mix does. tests/test_export.py measures the encoded files.
 MP3_MAKEUP_DB = 0.45
+AAC_BITRATE = "96k"  # stereo AAC-LC; speech and soft music need no more
+AAC_MAKEUP_DB = 0.0
 
 
 class Sink(Protocol):
@@ -74,19 +76,16 @@ class Mp3Sink:
     """
 
     QUEUE = 8  # blocks waiting for the encoder; bounds the memory in flight
+    BITRATE = MP3_BITRATE
+    MAKEUP_DB = MP3_MAKEUP_DB
+    NAME = "MP3"
 
-    def __init__(self, path: Path, bitrate: str = MP3_BITRATE, label: Path | None = None) -> None:
+    def __init__(self, path: Path, bitrate: str | None = None, label: Path | None = None) -> None:
+        bitrate = bitrate or self.BITRATE
         self.path = path
         self.label = label or path  # the name to give in messages (the file being replaced)
-        self.makeup = np.float32(10 ** (MP3_MAKEUP_DB / 20)) if bitrate == MP3_BITRATE else np.float32(1.0)
-        command = [
-            tool("ffmpeg"), "-v", "error", "-nostdin", "-y",
-            "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "-",
-            "-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE),
-            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
-            "-f", "mp3", str(path),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.makeup = np.float32(10 ** (self.MAKEUP_DB / 20)) if bitrate == self.BITRATE else np.float32(1.0)
+        self.process = subprocess.Popen(self.command(path, bitrate), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.process.stdin is not None
         with contextlib.suppress(OSError, AttributeError):  # a larger pipe: fewer waits (Linux)
             fcntl.fcntl(self.process.stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
@@ -94,6 +93,16 @@ class Mp3Sink:
         self._broken = threading.Event()
         self._feeder = threading.Thread(target=self._feed, name="voiceguide-encoder-feed", daemon=True)
         self._feeder.start()
+
+    @staticmethod
+    def command(path: Path, bitrate: str) -> list[str]:
+        return [
+            tool("ffmpeg"), "-v", "error", "-nostdin", "-y",
+            "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "-",
+            "-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE),
+            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
+            "-f", "mp3", str(path),
+        ]  # fmt: skip
 
     def _feed(self) -> None:
         assert self.process.stdin is not None
@@ -139,4 +148,22 @@ class Mp3Sink:
             if reason in detail:
                 raise OutputError(f"cannot write {self.label}: {reason}")
         last = detail.splitlines()[-1] if detail else f"exit code {self.process.returncode}"
-        raise RenderError(f"the MP3 encoder (ffmpeg) failed: {last}")
+        raise RenderError(f"the {self.NAME} encoder (ffmpeg) failed: {last}")
+
+
+class AacSink(Mp3Sink):
+    """AAC in an MP4 file (the audio of an M4B audiobook), through the same kind of pipe.
+    Chapters, cover and tags are added afterwards by ``voiceguide.m4b``."""
+
+    BITRATE = AAC_BITRATE
+    MAKEUP_DB = AAC_MAKEUP_DB
+    NAME = "AAC"
+
+    @staticmethod
+    def command(path: Path, bitrate: str) -> list[str]:
+        return [
+            tool("ffmpeg"), "-v", "error", "-nostdin", "-y",
+            "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "-",
+            "-c:a", "aac", "-b:a", bitrate, "-ar", str(SAMPLE_RATE),
+            "-map_metadata", "-1", "-f", "ipod", str(path),
+        ]  # fmt: skip

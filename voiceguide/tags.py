@@ -11,6 +11,7 @@ from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, SYLT, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags, Encoding
 
 from voiceguide.errors import RenderError
+from voiceguide.timeline import Timeline
 
 ARTIST = "voiceguide"
 GENRE = "Spoken Word"
@@ -22,6 +23,16 @@ class Chapter:
     title: str
     start_ms: int
     end_ms: int
+
+
+def chapter_table(timeline: Timeline) -> tuple[Chapter, ...]:
+    """One chapter per section, in milliseconds: the table behind the ID3 chapters, the M4B
+    chapters and the podcast feed's chapters file alike."""
+    ms = 1000 / timeline.sample_rate
+    return tuple(
+        Chapter(s.title, int(round(s.start * ms)), int(round(timeline.section_end(s.index) * ms)))
+        for s in timeline.sections
+    )
 
 
 @dataclass(frozen=True)
@@ -81,3 +92,29 @@ def write(path: Path, tags: TrackTags) -> None:
         if isinstance(cause, OSError):
             raise cause from None
         raise RenderError(f"could not write the tags of {path.name}: {exc}") from None
+
+
+def read(path: Path) -> TrackTags:
+    """The tags ``write`` gave ``path``, read back from the file (chapters in time order)."""
+    id3 = ID3(str(path))
+
+    def text(frame: str) -> str:
+        return str(id3[frame]) if frame in id3 else ""
+
+    number, _, total = text("TRCK").partition("/")
+    chapters = sorted(
+        (Chapter(str(c.sub_frames["TIT2"]), c.start_time, c.end_time) for c in id3.getall("CHAP")),
+        key=lambda c: c.start_ms,
+    )
+    comments = id3.getall("COMM")
+    covers = id3.getall("APIC")
+    return TrackTags(
+        title=text("TIT2"),
+        album=text("TALB"),
+        number=int(number or 0),
+        total=int(total or 0),
+        comment=str(comments[0].text[0]) if comments else "",
+        length_ms=int(text("TLEN") or 0),
+        chapters=tuple(chapters),
+        cover=bytes(covers[0].data) if covers else b"",
+    )

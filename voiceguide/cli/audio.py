@@ -86,9 +86,14 @@ def export(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
-    fmt: Annotated[str, typer.Option("--format", help="mp3 (tagged, with chapters) or wav.")] = "mp3",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="mp3 (tagged, with chapters), m4b (an audiobook with chapters), wav, or several: mp3,m4b."
+        ),
+    ] = "mp3",
 ) -> None:
-    """Export sessions for a phone: tagged MP3s with chapters, captions and a playlist."""
+    """Export sessions for a phone: tagged MP3s or M4B audiobooks with chapters, captions and a playlist."""
     from voiceguide import library
     from voiceguide.errors import UsageError
     from voiceguide.export import ExportRequest, export, summary_rows

@@ -1,0 +1,101 @@
+"""The page in a real browser: Debian's chromium, driven by playwright (which never downloads
+a browser here). It plays, jumps to a chapter, shows the instruction being spoken, and can
+seek anywhere in the file. Every request goes to 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .served import Server, cached
+from .test_export import STRETCH
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not shutil.which("chromium"), reason="no chromium browser installed (make setup adds it)"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("browser")
+    (folder / "shoulder-rolls.yaml").write_text(STRETCH)
+    env = {"VOICEGUIDE_HOME": str(folder / "home"), "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
+    running = Server([str(folder / "shoulder-rolls.yaml"), "--cache-dir", str(folder / "cache")], env)
+    running.cache = folder / "cache"  # type: ignore[attr-defined]
+    yield running
+    running.stop()
+
+
+def test_play_jump_to_a_chapter_and_seek(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(dir=tmp_path) as profile:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 390, "height": 844},  # a phone's screen
+            color_scheme="dark",
+        )
+        try:
+            outside: list[str] = []
+            page = browser.new_page()
+            page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1:") else outside.append(r.url))
+            page.set_default_timeout(300_000)
+            page.goto(server.local_url())
+
+            # Not rendered yet: the page renders it, showing progress, then shows the player.
+            article = page.locator("#s-shoulder-rolls")
+            article.get_by_role("button", name="Prepare this session").click()
+            expect(article.locator("audio")).to_have_count(1, timeout=300_000)
+            audio = article.locator("audio")
+            page.wait_for_function(
+                "document.querySelector('#s-shoulder-rolls audio').readyState >= 1"
+            )
+            duration = audio.evaluate("a => a.duration")
+            assert abs(duration - 43.1) < 0.6, duration
+
+            # Play: the first chapter's button starts it from the top.
+            article.get_by_role("button", name="Forward rolls").click()
+            page.wait_for_function("document.querySelector('#s-shoulder-rolls audio').currentTime > 0.5")
+            assert audio.evaluate("a => !a.paused")
+
+            # Jump to the last chapter: the time moves to its start, and its instruction shows.
+            article.get_by_role("button", name="Rest").click()
+            page.wait_for_function("document.querySelector('#s-shoulder-rolls audio').currentTime >= 27.071")
+            at = audio.evaluate("a => a.currentTime")
+            assert 27.071 <= at < 27.071 + 5, at
+            expect(article.locator(".now")).to_have_text("Let your arms hang and rest.")
+            expect(article.locator("button.current")).to_have_text("Rest0:27")
+
+            # The whole file can be sought: the server answers ranges.
+            seekable = audio.evaluate("a => [a.seekable.length, a.seekable.start(0), a.seekable.end(0)]")
+            assert seekable[0] == 1 and seekable[1] == 0 and abs(seekable[2] - duration) < 0.05, seekable
+            audio.evaluate("a => { a.currentTime = a.duration - 2; }")
+            page.wait_for_function("document.querySelector('#s-shoulder-rolls audio').currentTime >= 41")
+
+            page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+            assert (tmp_path / "page.png").stat().st_size > 10_000
+            assert outside == []  # the page asks for nothing from anywhere else
+        finally:
+            browser.close()
+    assert cached(server.cache, "shoulder-rolls", "mp3").is_file()  # type: ignore[attr-defined]
+    print(f"screenshot: {tmp_path / 'page.png'}")

@@ -1,0 +1,98 @@
+"""The serve command: sessions to a phone without cables (a web page, a podcast feed, files)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voiceguide.cli import app, err, guarded
+from voiceguide.cli.options import LengthOpt, MusicOpt, PaceOpt, SeedOpt, VoiceOpt, render_options
+
+
+@app.command()
+@guarded
+def serve(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="NAME|PATH|DIR...", help="Library names, script files or folders of scripts."),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Serve every technique and routine in the library.")] = False,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="The address to listen on (default 127.0.0.1, or the LAN address with --lan)."),
+    ] = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port (0 picks a free one).")] = 8765,
+    lan: Annotated[
+        bool, typer.Option("--lan", help="Listen on the local network and print the address as a QR code for a phone.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Where sessions rendered on demand are kept (default: the user cache)."),
+    ] = None,
+    voice: VoiceOpt = None,
+    pace: PaceOpt = "normal",
+    music: MusicOpt = None,
+    length: LengthOpt = None,
+    seed: SeedOpt = 1,
+) -> None:
+    """Serve sessions to a phone: a web page with players and chapters, a podcast feed, MP3 and M4B files.
+
+    The first line printed is the address to open, with its secret token. Sessions are rendered when first asked for.
+    """
+    from voiceguide.errors import MissingToolError, ServeError
+
+    try:
+        import uvicorn
+
+        from voiceguide.serve.app import create_app
+    except ImportError as exc:
+        raise MissingToolError(
+            f"serve needs the server packages ({exc.name}); install them with `pip install 'voiceguide[serve]'` "
+            "(or run `make setup`)"
+        ) from None
+    from voiceguide.serve.access import lan_address, token
+    from voiceguide.serve.catalog import Catalog, targets_of
+
+    names = targets_of(list(targets or []), every)
+    catalog = Catalog(names, render_options(voice, pace, music, length, seed), cache_dir or _default_cache())
+    catalog.log = lambda line: err(f"voiceguide: {line}")
+    key = token()
+    shown = lan_address() if lan else None
+    bind = host or shown or "127.0.0.1"
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((bind, port))
+        listener.listen(128)  # from here on a request waits for the server instead of being refused
+    except OSError as exc:
+        listener.close()
+        reason = exc.strerror or exc
+        raise ServeError(f"cannot listen on {bind}:{port}: {reason}; choose another --port or --host") from None
+    actual = listener.getsockname()[1]
+    where = shown or (bind if bind not in ("0.0.0.0", "::") else "127.0.0.1")
+    url = f"http://{f'[{where}]' if ':' in where else where}:{actual}/{key}/"
+    print(url, flush=True)
+    if lan:
+        import segno
+
+        segno.make(url, error="m").terminal(out=sys.stdout, compact=True)
+    print(f"podcast feed: {url}feed.xml", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    config = uvicorn.Config(
+        create_app(catalog, key), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        catalog.close()
+
+
+def _default_cache() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("voiceguide")) / "sessions"

@@ -1,0 +1,262 @@
+"""The sessions a server offers, and their files: each rendered on demand, once, into a cache.
+
+A session's files live in a folder named by its content hash (the bytes of every script it
+is made of, and the render options), written by the pipeline's own export, so a file in the
+cache is always complete (export writes atomically). Renders run one at a time on a
+background thread; a request for a session that is being rendered waits for that render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from voiceguide import __version__, describe, library, tags
+from voiceguide.errors import UsageError
+from voiceguide.export import ExportRequest, export
+from voiceguide.names import slugify, unique
+from voiceguide.pace import get_pace
+from voiceguide.render import RenderOptions
+from voiceguide.script import Script, Session
+from voiceguide.sounds.music import open_music
+from voiceguide.tags import Chapter
+from voiceguide.voices import parse_spec
+
+FORMATS = ("mp3", "m4b")
+MIME = {"mp3": "audio/mpeg", "m4b": "audio/mp4", "vtt": "text/vtt", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One session on offer. ``slug`` names it in URLs; ``stem`` names its files."""
+
+    slug: str
+    stem: str
+    target: Path
+    title: str
+    summary: str
+    areas: tuple[str, ...]
+    minutes: tuple[float, float]  # estimated range, before it is rendered
+    digest: str  # the content hash: every script file the session is made of, and the options
+    guid: str  # stable across restarts: the script's identity and the content hash
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A session's files, complete on disk."""
+
+    folder: Path
+    stem: str
+    duration_ms: int
+    chapters: tuple[Chapter, ...]
+    cover: bytes
+
+    def path(self, kind: str) -> Path:
+        return self.folder / f"{self.stem}.{kind}"
+
+
+@dataclass
+class Status:
+    state: str = "new"  # new, waiting, rendering, ready, failed
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    renders: int = 0  # how many renders this server has started for it
+    error: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def files_of(session: Session) -> list[Path]:
+    """Every script file a session is made of, in order."""
+    if isinstance(session, Script):
+        return [session.path]
+    out = [session.path]
+    for entry in session.entries:
+        out += files_of(entry.item)
+    return out
+
+
+def content_digest(session: Session, options: RenderOptions) -> str:
+    digest = hashlib.sha256(json.dumps(asdict(options), sort_keys=True).encode())
+    for path in files_of(session):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def targets_of(names: list[str], every: bool) -> list[str]:
+    """Names, script files and folders of scripts (searched deeply), as script targets."""
+    out: list[str] = []
+    for name in names:
+        folder = Path(name)
+        if folder.is_dir():
+            found = library.scripts_in(folder)
+            if not found:
+                raise UsageError(f"{name}: no .yaml scripts in this folder")
+            out += [str(p) for p in found]
+        else:
+            out.append(name)
+    if every:
+        out += [str(entry.path) for entry in library.entries()]
+    if not out:
+        raise UsageError("name at least one technique, routine or folder to serve, or use --all")
+    return list(dict.fromkeys(out))
+
+
+class Catalog:
+    """The sessions on offer, with a renderer that makes each one's files once."""
+
+    def __init__(self, targets: list[str], options: RenderOptions, cache_dir: Path) -> None:
+        parse_spec(options.voice, get_pace(options.pace))  # a bad --voice or --pace is bad input now, not later
+        if options.music:
+            open_music(options.music, options.seed)
+        self.options = options
+        self.cache_dir = cache_dir
+        sessions = [(library.resolve(t), library.load(t)) for t in targets]
+        slugs = unique([slugify(s.name) for _p, s in sessions])
+        self.listings: dict[str, Listing] = {}
+        for slug, (path, session) in zip(slugs, sessions, strict=True):
+            digest = content_digest(session, options)
+            self.listings[slug] = Listing(
+                slug=slug,
+                stem=slugify(session.name),
+                target=path,
+                title=session.title,
+                summary=session.summary,
+                areas=tuple(session.areas),
+                minutes=describe.minutes(session),
+                digest=digest,
+                guid=f"voiceguide:{slugify(session.name)}:{digest[:20]}",
+            )
+        self._lock = threading.Lock()
+        self._status: dict[tuple[str, str], Status] = {}
+        self._pending: dict[tuple[str, str], Future[Rendered]] = {}
+        self._queue: list[tuple[tuple[str, str], Future[Rendered]]] = []
+        self._wake = threading.Condition(self._lock)
+        self._known: dict[str, Rendered] = {}
+        self.log: Callable[[str], None] = lambda _line: None
+        threading.Thread(target=self._work, name="voiceguide-render", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop a render under way: its speech workers are this process's children, and a
+        render that loses them stops at once (its temporary files go with it)."""
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            child.terminate()
+
+    def listing(self, slug: str) -> Listing:
+        """The session named ``slug``; KeyError when there is none."""
+        return self.listings[slug]
+
+    def folder(self, listing: Listing) -> Path:
+        key = hashlib.sha256(f"{listing.digest}:{__version__}".encode()).hexdigest()[:24]
+        return self.cache_dir / f"{listing.stem}-{key}"
+
+    def ready(self, listing: Listing, fmt: str = "mp3") -> Rendered | None:
+        """The session's files if ``fmt`` is complete on disk (the MP3 is always made first)."""
+        if not self._complete(listing, fmt):
+            return None
+        folder = self.folder(listing)
+        with self._lock:
+            known = self._known.get(listing.slug)
+        if known is None or known.folder != folder:
+            known = _read(folder, listing.stem)
+            with self._lock:
+                self._known[listing.slug] = known
+        return known
+
+    def _complete(self, listing: Listing, fmt: str) -> bool:
+        folder = self.folder(listing)
+        return all((folder / f"{listing.stem}.{kind}").is_file() for kind in dict.fromkeys(["mp3", "vtt", fmt]))
+
+    def status(self, listing: Listing, fmt: str = "mp3") -> Status:
+        with self._lock:
+            status = self._status.get((listing.slug, fmt))
+            if status is not None and status.state in ("waiting", "rendering", "failed"):
+                return Status(**asdict(status))
+        if self.ready(listing, fmt) is not None:
+            return Status("ready", renders=status.renders if status else 0)
+        return Status(**asdict(status)) if status else Status()
+
+    def request(self, listing: Listing, fmt: str = "mp3") -> Future[Rendered]:
+        """The session's files in ``fmt``: at once when cached, else after the one render that
+        makes them (started now, or already under way)."""
+        if fmt not in FORMATS:
+            raise KeyError(fmt)
+        done = self.ready(listing, fmt)
+        future: Future[Rendered] = Future()
+        if done is not None:
+            future.set_result(done)
+            return future
+        key = (listing.slug, fmt)
+        with self._lock:
+            if key in self._pending:
+                return self._pending[key]
+            finished = self._complete(listing, fmt)  # by a render that ended since the look above
+            if not finished:
+                status = self._status.setdefault(key, Status())
+                status.state, status.stage, status.done, status.total, status.error = "waiting", "", 0, 0, ""
+                status.renders += 1
+                self._pending[key] = future
+                self._queue.append((key, future))
+                self._wake.notify()
+        if finished:
+            return self.request(listing, fmt)
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue:
+                    self._wake.wait()
+                key, future = self._queue.pop(0)
+            listing = self.listings[key[0]]
+            try:
+                result = self._render(listing, key[1])
+            except BaseException as exc:  # handed to every waiting request
+                with self._lock:
+                    self._status[key].state, self._status[key].error = "failed", str(exc)
+                    del self._pending[key]
+                self.log(f"could not render {listing.slug}: {exc}")
+                future.set_exception(exc)
+                continue
+            with self._lock:
+                self._status[key].state = "ready"
+                del self._pending[key]
+            future.set_result(result)
+
+    def _render(self, listing: Listing, fmt: str) -> Rendered:
+        key = (listing.slug, fmt)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            with self._lock:
+                status = self._status[key]
+                status.state, status.stage, status.done, status.total = "rendering", stage, done, total
+
+        with self._lock:
+            self._status[key].state = "rendering"
+        self.log(f"rendering {listing.slug} ({fmt})")
+        started = time.perf_counter()
+        folder = self.folder(listing)
+        formats = fmt if self.ready(listing) else ",".join(dict.fromkeys(["mp3", fmt]))
+        request = ExportRequest((str(listing.target),), folder, self.options, force=True, jobs=1, fmt=formats)
+        export(request, progress=progress, track_progress=lambda _slug: progress)
+        self.log(f"ready {listing.slug} ({fmt}) in {time.perf_counter() - started:.1f} s")
+        done = self.ready(listing, fmt)
+        if done is None:
+            raise RuntimeError(f"the render of {listing.slug} left no {fmt} file")
+        return done
+
+
+def _read(folder: Path, stem: str) -> Rendered:
+    """The chapter table, length and cover, from the MP3's own ID3 tags."""
+    written = tags.read(folder / f"{stem}.mp3")
+    return Rendered(folder, stem, written.length_ms, written.chapters, written.cover)

@@ -1,0 +1,152 @@
+"""The web page: one self-contained HTML file (no external resources) that works on a phone,
+in light and dark mode. Each session shows its cover, title, length, areas and summary; a
+rendered one has a player with its chapters, the current instruction under it (from the
+WebVTT captions) and download links; one not rendered yet has a button that renders it,
+with its progress."""
+
+from __future__ import annotations
+
+from html import escape
+
+from voiceguide.serve.catalog import Listing, Rendered
+from voiceguide.units import format_clock
+
+STYLE = """
+:root { color-scheme: light dark; --bg: #f7f5f0; --fg: #1d1f21; --muted: #5c6166; --card: #ffffff;
+  --line: #d9d4ca; --accent: #2f6f5e; --accent-fg: #ffffff; }
+@media (prefers-color-scheme: dark) { :root { --bg: #121416; --fg: #e8e6e1; --muted: #a4a9ad; --card: #1d2023;
+  --line: #33383c; --accent: #7cc4ae; --accent-fg: #0d1f1a; } }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 17px/1.45 system-ui, sans-serif; }
+main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
+.session { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 1rem;
+  margin: 0 0 1rem; }
+.head { display: flex; gap: 0.9rem; align-items: flex-start; }
+.cover { width: 84px; height: 84px; border-radius: 8px; flex: none; }
+h2 { font-size: 1.15rem; margin: 0 0 0.2rem; }
+.meta, .summary { margin: 0.2rem 0; color: var(--muted); }
+.summary { color: var(--fg); }
+audio { width: 100%; margin: 0.8rem 0 0.3rem; }
+.now { min-height: 2.9em; margin: 0.3rem 0 0.6rem; font-size: 1.1rem; }
+.chapters { list-style: none; padding: 0; margin: 0; }
+.chapters button, .prepare button { width: 100%; display: flex; justify-content: space-between; gap: 1rem;
+  font: inherit; color: inherit; background: none; border: 1px solid var(--line); border-radius: 8px;
+  padding: 0.55rem 0.75rem; margin: 0 0 0.4rem; text-align: left; cursor: pointer; }
+.chapters button.current { border-color: var(--accent); box-shadow: inset 4px 0 0 var(--accent); }
+.chapters .at { color: var(--muted); font-variant-numeric: tabular-nums; }
+.prepare button { justify-content: center; background: var(--accent); color: var(--accent-fg); border: none; }
+.prepare progress { width: 100%; accent-color: var(--accent); }
+a { color: var(--accent); }
+.downloads a { margin-right: 1.2rem; }
+"""
+
+SCRIPT = """
+function wire(art) {
+  const audio = art.querySelector("audio");
+  if (audio) {
+    const now = art.querySelector(".now");
+    const track = audio.querySelector("track");
+    const buttons = [...art.querySelectorAll(".chapters button")];
+    const show = () => {
+      const cues = track && track.track ? [...(track.track.activeCues || [])] : [];
+      if (cues.length) now.textContent = cues.map((c) => c.text).join(" ");
+    };
+    if (track) {
+      track.track.mode = "hidden";
+      track.addEventListener("cuechange", show);
+    }
+    audio.addEventListener("timeupdate", () => {
+      let current = -1;
+      buttons.forEach((b, i) => { if (audio.currentTime + 0.05 >= parseFloat(b.dataset.start)) current = i; });
+      buttons.forEach((b, i) => b.classList.toggle("current", i === current));
+      show();
+    });
+    buttons.forEach((b) => b.addEventListener("click", () => {
+      audio.currentTime = parseFloat(b.dataset.start);
+      audio.play();
+    }));
+  }
+  const prepare = art.querySelector(".prepare button");
+  if (prepare) prepare.addEventListener("click", () => follow(art, true));
+}
+
+async function follow(art, start) {
+  const bar = art.querySelector(".prepare progress");
+  const said = art.querySelector(".prepare .state");
+  art.querySelector(".prepare button").hidden = true;
+  bar.hidden = false;
+  for (;;) {
+    const reply = await fetch("status/" + art.dataset.slug + ".json" + (start ? "?start=1" : ""));
+    start = false;
+    const status = await reply.json();
+    if (status.state === "ready") break;
+    if (status.state === "failed") { said.textContent = "Could not prepare it: " + status.error; return; }
+    const words = { speech: "Making the voice", mix: "Mixing" };
+    const part = status.total ? status.done / status.total : 0;
+    bar.value = status.stage === "mix" ? 0.5 + part / 2 : part / 2;
+    said.textContent = status.state === "waiting" ? "Waiting for another session"
+      : (words[status.stage] || "Preparing") + " " + Math.round(part * 100) + "%";
+    await new Promise((done) => setTimeout(done, 700));
+  }
+  const fresh = new DOMParser().parseFromString(await (await fetch(".")).text(), "text/html");
+  const replacement = fresh.getElementById(art.id);
+  art.replaceWith(replacement);
+  wire(replacement);
+}
+
+document.querySelectorAll(".session").forEach(wire);
+"""
+
+
+def page(items: list[tuple[Listing, Rendered | None]]) -> str:
+    """The whole page. URLs in it are relative to the page, which lives at ``/TOKEN/``."""
+    articles = "\n".join(_session(listing, rendered) for listing, rendered in items)
+    empty = "" if items else "<p>No sessions are being served.</p>"
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>voiceguide</title>
+<link rel="alternate" type="application/rss+xml" title="voiceguide" href="feed.xml">
+<style>{STYLE}</style>
+</head>
+<body>
+<main>
+<h1>voiceguide</h1>
+{articles}{empty}
+<p class="meta">Podcast feed: <a href="feed.xml">feed.xml</a></p>
+</main>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def _session(listing: Listing, rendered: Rendered | None) -> str:
+    slug = escape(listing.slug)
+    lo, hi = listing.minutes
+    estimate = f"about {lo:g} to {hi:g} min" if lo != hi else f"about {lo:g} min"
+    length = format_clock(rendered.duration_ms / 1000) if rendered else estimate
+    meta = " · ".join([length] + ([", ".join(listing.areas)] if listing.areas else []))
+    head = f"""<div class="head"><img class="cover" src="sessions/{slug}.png" alt="" width="84" height="84">
+<div><h2>{escape(listing.title)}</h2><p class="meta">{escape(meta)}</p></div></div>
+<p class="summary">{escape(listing.summary)}</p>"""
+    if rendered is None:
+        body = """<div class="prepare"><button type="button">Prepare this session</button>
+<progress max="1" value="0" hidden></progress> <span class="state" aria-live="polite"></span></div>"""
+    else:
+        chapters = "\n".join(
+            f'<li><button type="button" data-start="{c.start_ms / 1000:.3f}">{escape(c.title)}'
+            f'<span class="at">{format_clock(c.start_ms / 1000)}</span></button></li>'
+            for c in rendered.chapters
+        )
+        body = f"""<audio controls preload="metadata" src="sessions/{slug}.mp3">
+<track kind="captions" src="sessions/{slug}.vtt" srclang="en" label="Instructions" default></audio>
+<p class="now" aria-live="polite"></p>
+<ol class="chapters">{chapters}</ol>
+<p class="downloads"><a href="sessions/{slug}.mp3" download>MP3</a><a href="sessions/{slug}.m4b" download>M4B</a></p>"""
+    return f'<article class="session" id="s-{slug}" data-slug="{slug}">\n{head}\n{body}\n</article>'
