@@ -54,7 +54,7 @@ $(STAMP): pyproject.toml
 		echo "voiceguide needs Python 3.11 (the version it is verified on). Install python3.11 and retry."; exit 1; fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,plot,dev]'
 	@touch $(STAMP)
 
 demo: setup

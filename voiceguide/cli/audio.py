@@ -14,6 +14,7 @@ from voiceguide.cli.options import (
     ForceOpt,
     LengthOpt,
     MusicOpt,
+    NoNotesOpt,
     PaceOpt,
     ProgressBar,
     SeedOpt,
@@ -25,7 +26,7 @@ from voiceguide.cli.options import (
 @app.command()
 @guarded
 def render(
-    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name, a script file, or today.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The audio file to write: .wav or .mp3.")],
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
@@ -37,9 +38,11 @@ def render(
         Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
     ] = None,
     force: ForceOpt = False,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Render one session to a WAV or MP3 file."""
-    from voiceguide import atomic, library
+    from voiceguide import atomic
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.cuesheet import cue_sheet
     from voiceguide.errors import UsageError
     from voiceguide.render import prepare, render_file
@@ -53,7 +56,8 @@ def render(
     )
     atomic.check_free(targets, force)
     atomic.sweep(output.parent)
-    session = library.load(target)
+    session = load_target(target, no_notes)
+    confirm_avoided(session, no_notes)
     options = render_options(voice, pace, music, length, seed)
     with ProgressBar(session.name) as bar:
         prepared = prepare(session, options, progress=bar)
@@ -69,7 +73,7 @@ def render(
 @guarded
 def export(
     targets: Annotated[
-        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names or script files.")
+        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names, script files, or today.")
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write into.")] = Path("out"),
     every: Annotated[bool, typer.Option("--all", help="Export every technique and routine in the library.")] = False,
@@ -84,19 +88,27 @@ def export(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     fmt: Annotated[str, typer.Option("--format", help="mp3 (tagged, with chapters) or wav.")] = "mp3",
+    plan: Annotated[bool, typer.Option("--plan", help="Export every day of your plan.")] = False,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Export sessions for a phone: tagged MP3s with chapters, captions and a playlist."""
     from voiceguide import library
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.export import ExportRequest, export, summary_rows
+    from voiceguide.practice.sessions import plan_sessions
 
     names = list(targets or [])
     if every:
         names += [str(entry.path) for entry in library.entries()]
-    if not names:
-        raise UsageError("name at least one technique or routine to export, or use --all")
+    if not names and not plan:
+        raise UsageError("name at least one technique or routine to export, or use --all or --plan")
+    sessions = [load_target(name, no_notes) for name in names] + (plan_sessions(not no_notes) if plan else [])
+    for session in sessions:
+        confirm_avoided(session, no_notes)
     request = ExportRequest(
-        targets=tuple(names),
+        targets=(),
+        sessions=tuple(sessions),
         out_dir=output,
         options=render_options(voice, pace, music, length, seed),
         split=split,
@@ -133,7 +145,8 @@ AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
 @guarded
 def play(
     target: Annotated[
-        str, typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, or an exported file.")
+        str,
+        typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, today, or an exported file."),
     ],
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
@@ -141,26 +154,37 @@ def play(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Play a session through the sound device, starting at once.
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
     """
-    from voiceguide import library
+    from voiceguide.cli import err
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.player.core import Player
     from voiceguide.player.output import SimpleaudioOutput
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
 
     output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
+    from voiceguide.practice.record import Recorder, heard_from
+
     source: Source
+    session = None
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))
     else:
-        session = library.load(target)
+        session = load_target(target, no_notes)
+        confirm_avoided(session, no_notes)
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
             source = SessionSource(session, render_options(voice, pace, music, length, seed), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    run(Player(source, output, volume=volume), interactive)
+    recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
+    player = Player(source, output, volume=volume)
+    try:
+        run(player, interactive)
+    finally:
+        recorder.finish(heard_from(player.status()))  # also after q and Ctrl-C
 

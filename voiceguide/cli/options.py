@@ -21,6 +21,9 @@ LengthOpt = Annotated[
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the generated music; same seed, same sound.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
+NoNotesOpt = Annotated[
+    bool, typer.Option("--no-notes", help="Leave out the therapist's notes (and do not ask about avoided techniques).")
+]
 
 
 def render_options(voice: str | None, pace: str, music: str | None, length: str | None, seed: int) -> Any:

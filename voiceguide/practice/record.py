@@ -1,0 +1,96 @@
+"""What a ``play`` adds to the history.
+
+``Recorder.start`` is called before the sound starts and ``finish`` after the player stops,
+however it stopped (the end, ``q``, Ctrl-C). A session that was not finished is recorded
+when more than ``MIN_HEARD`` seconds were heard. The history never stops a session: when it
+cannot be written, the recorder warns once and the session plays on.
+
+From the player it needs only its status: the position reached and whether it finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from voiceguide.player.core import State, Status
+from voiceguide.practice import history, home
+from voiceguide.script import Session
+
+MIN_HEARD = 30.0  # seconds
+END_SLACK = 1.0  # seconds short of the end that still count as the end
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the player reports when it stops: seconds heard, whether it reached the end, and
+    the titles of the sections skipped."""
+
+    seconds: float
+    finished: bool
+    length: float | None = None  # seconds in the whole session, when known
+    skipped: tuple[str, ...] = ()
+
+
+def heard_from(status: Status) -> Heard:
+    """Figures from the player's status when it stopped. The position stands for the time
+    heard (the player does not count what was skipped or heard twice)."""
+    reached = status.length is None or status.position >= status.length - END_SLACK
+    finished = status.state is State.FINISHED and reached
+    position = status.length if finished and status.length is not None else status.position
+    return Heard(max(0.0, position), finished, status.length)
+
+
+@dataclass
+class Recorder:
+    session: str
+    title: str
+    areas: tuple[str, ...]
+    warn: Callable[[str], None]
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    warned: bool = False
+
+    @classmethod
+    def start(cls, session: Session | None, name: str, warn: Callable[[str], None]) -> Recorder:
+        """Check the history can be written now, so a problem is said before the sound starts."""
+        recorder = cls(
+            session=session.name if session else name,
+            title=session.title if session else name,
+            areas=tuple(session.areas) if session else (),
+            warn=warn,
+        )
+        try:
+            with history.opened(home.history_path()):
+                pass
+        except Exception as exc:  # noqa: BLE001 - nothing about the history may stop a session
+            recorder._warn(exc)
+        return recorder
+
+    def _warn(self, exc: BaseException) -> None:
+        if not self.warned:
+            self.warned = True
+            self.warn(f"voiceguide: warning: this session will not be recorded in your history: {exc}")
+
+    def finish(self, heard: Heard) -> bool:
+        """Record the practice if it counts; True when it was recorded."""
+        if not heard.finished and heard.seconds <= MIN_HEARD:
+            return False
+        practice = history.Practice(
+            started=self.started,
+            zone=home.local_zone(),
+            session=self.session,
+            title=self.title,
+            heard=round(heard.seconds, 1),
+            finished=heard.finished,
+            source="play",
+            length=heard.length,
+            skipped=heard.skipped,
+            areas=self.areas,
+        )
+        try:
+            history.add(home.history_path(), practice)
+        except Exception as exc:  # noqa: BLE001 - nothing about the history may stop a session
+            self._warn(exc)
+            return False
+        return True
