@@ -122,15 +122,14 @@ def _bring_up_to_date(db: sqlite3.Connection, path: Path) -> None:
     version = _check(db, path)
     if version == len(MIGRATIONS):
         return
-    with _file_lock(path):
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("BEGIN EXCLUSIVE")
+    with _file_lock(path):  # every migration takes this lock: one process migrates, the others wait
         version = _check(db, path)  # another process may have migrated it meanwhile
         if version == len(MIGRATIONS):
-            db.execute("COMMIT")
             return
         if version > 0:
             _backup(db, path, version)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("BEGIN EXCLUSIVE")
         try:
             for number in range(version, len(MIGRATIONS)):
                 MIGRATIONS[number](db)
