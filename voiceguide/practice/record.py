@@ -84,7 +84,7 @@ class Recorder:
             heard=round(heard.seconds, 1),
             finished=heard.finished,
             source="play",
-            length=heard.length,
+            length=round(heard.length, 1) if heard.length is not None else None,
             skipped=heard.skipped,
             areas=self.areas,
         )
