@@ -251,3 +251,30 @@ def test_every_practice_command_has_help() -> None:
             assert (command.callback.__doc__ or "").strip(), command.name  # type: ignore[union-attr]
             result = run(group, command.name or "", "-h")  # type: ignore[arg-type]
             assert result.exit_code == 0 and "Usage:" in result.stdout, command.name
+
+
+def test_export_today_and_the_whole_plan_carry_the_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "quiet-breath.yaml").write_text("title: Quiet breath\nsteps:\n  - say: Sit comfortably.\n  - pause: 1s\n")
+    monkeypatch.setenv("VOICEGUIDE_LIBRARY", str(folder))
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    today = days[dt.datetime.now(ZoneInfo("UTC")).weekday()]
+    other = days[(days.index(today) + 3) % 7]
+    home().mkdir(parents=True)
+    (home() / "plan.yaml").write_text(
+        f'goal: stress-relief\nminutes: 1\ntime: "20:00"\nzone: UTC\ndays:\n  {today}:\n    - quiet-breath\n'
+        f"  {other}:\n    - quiet-breath: 10s\n"
+    )
+    assert run("note", "add", "Go slowly", "--technique", "quiet-breath").exit_code == 0
+    options = ["--voice", "system", "--music", "none", "--jobs", "1"]
+    result = run("export", "today", "-o", str(tmp_path / "today"), *options)
+    assert result.exit_code == 0, result.output
+    (track,) = sorted((tmp_path / "today").glob("*.mp3"))
+    assert track.stem.startswith("plan-")
+    assert "Your therapist's note: Go slowly" in track.with_suffix(".lrc").read_text()
+    result = run("export", "--plan", "-o", str(tmp_path / "week"), "--no-notes", *options)
+    assert result.exit_code == 0, result.output
+    tracks = sorted((tmp_path / "week").glob("*.mp3"))
+    assert len(tracks) == 2
+    assert all("therapist" not in t.with_suffix(".lrc").read_text() for t in tracks)
