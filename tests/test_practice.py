@@ -188,7 +188,16 @@ def test_an_avoided_technique_is_left_out_of_a_new_plan_and_refused_without_a_te
         lines = [row for row in (refused.stdout + refused.stderr).splitlines() if row.strip()]
         assert len(lines) == 1 and "your therapist advised against Gentle spinal mobility" in lines[0], lines
     assert not (home() / "out").exists()
+    inside = run("export", "back-pain-recovery", "-o", str(home() / "out"))  # a routine that holds it
+    assert inside.exit_code == 2 and "Gentle spinal mobility" in inside.output
     assert run("note", "add", "Rest it", "--avoid").exit_code == 2
+
+
+def test_a_note_is_spoken_inside_every_routine_that_holds_its_technique() -> None:
+    assert run("note", "add", "Knees wide", "--technique", "childs-pose").exit_code == 0
+    shown = run("show", "daily-routine").stdout
+    assert shown.count("Your therapist's note: Knees wide") == 1
+    assert shown.index("== Upper trapezius release") < shown.index("== Child's pose") < shown.index("Knees wide")
 
 
 def test_today_names_the_session_and_plan_days_are_targets() -> None:
