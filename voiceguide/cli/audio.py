@@ -166,10 +166,9 @@ def play(
     from voiceguide.player.output import SimpleaudioOutput
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
-
-    output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
     from voiceguide.practice.record import Recorder, heard_from
 
+    output = SimpleaudioOutput()  # no device: the first start raises one clear PlaybackError
     source: Source
     session = None
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
