@@ -119,7 +119,7 @@ def chart(result: Progress, path: Path) -> None:
         minutes_axis.set_xlabel("week of")
         habit_axis = minutes_axis.twinx()
         habit_axis.plot(labels, [w.habit * 100 for w in result.weeks], color="#d08c3c", marker="o", label="habit")
-        habit_axis.set_ylim(0, 100)
+        habit_axis.set_ylim(0, 105)
         habit_axis.set_ylabel("habit strength (%)")
         lines = minutes_axis.get_legend_handles_labels()
         more = habit_axis.get_legend_handles_labels()
