@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voiceguide import library
@@ -65,8 +66,6 @@ def _tone(path: Path, seconds: float) -> Path:
     """A quiet sine as a WAV file: ``play FILE`` without speech to wait for."""
     import wave
 
-    import numpy as np
-
     t = np.arange(int(seconds * 44100)) / 44100
     samples = (0.1 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as out:
@@ -113,9 +112,17 @@ def test_ctrl_c_after_thirty_seconds_is_recorded(pulse: Pulse, tmp_path: Path) -
     script = _tone(tmp_path / "long-practice.wav", 50.0)
     with pulse.recording(tmp_path / "heard.raw") as raw:
         process = _play(pulse, script)
+        # The sink's monitor records silence until the sound starts: wait for the tone, then
+        # for thirty-one and a half seconds of it.
         deadline = time.monotonic() + 180
-        # Wait until the sink has had more than thirty-one seconds of the session.
-        while raw.stat().st_size < (MIN_HEARD + 1.5) * 44100 * 4 and time.monotonic() < deadline:
+        onset = None
+        while time.monotonic() < deadline:
+            data = np.frombuffer(raw.read_bytes(), dtype="<i2")
+            if onset is None:
+                loud = np.flatnonzero(np.abs(data) > 300)
+                onset = int(loud[0]) // 2 if len(loud) else None
+            if onset is not None and len(data) // 2 - onset > (MIN_HEARD + 1.5) * 44100:
+                break
             time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
