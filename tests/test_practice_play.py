@@ -132,3 +132,10 @@ def test_ctrl_c_after_thirty_seconds_is_recorded(pulse: Pulse, tmp_path: Path) -
     rows = json.loads(subprocess.run([sys.executable, "-m", "voiceguide", "history", "--json"], capture_output=True,
                                      text=True, check=True).stdout)
     assert rows[0]["session"] == "long-practice"
+
+
+def test_an_exported_file_counts_as_the_session_it_is_named_after() -> None:
+    recorder = Recorder.start(None, "childs-pose", warn=pytest.fail)
+    assert (recorder.session, recorder.title) == ("childs-pose", "Child's pose") and "back" in recorder.areas
+    own = Recorder.start(None, "my-recording", warn=pytest.fail)
+    assert (own.session, own.title, own.areas) == ("my-recording", "my-recording", ())

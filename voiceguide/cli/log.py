@@ -17,7 +17,6 @@ from voiceguide.cli import app, guarded
 from voiceguide.cli.options import ForceOpt
 from voiceguide.errors import MissingToolError, UsageError
 
-AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
 Rating = Annotated[int | None, typer.Option(min=0, max=10, help="Tension or pain from 0 (none) to 10.")]
 
 
@@ -34,22 +33,6 @@ def _when(value: str | None, zone: str) -> dt.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment.astimezone(dt.UTC)
-
-
-def _session_facts(target: str) -> tuple[str, str, tuple[str, ...], float]:
-    """(name, title, areas, seconds) of what was practised."""
-    from voiceguide import describe, library
-    from voiceguide.practice import sessions
-
-    if target.lower().endswith(AUDIO_SUFFIXES):  # an exported file played elsewhere
-        target = Path(target).stem
-    if sessions.is_plan_target(target):
-        plan = sessions.current_plan()
-        session: Any = sessions.day_session(plan, sessions.plan_day(plan, target))
-        return session.name, session.title, tuple(session.areas), plan.minutes * 60
-    session = library.load(target)
-    lo, hi = describe.minutes(session)
-    return session.name, session.title, tuple(session.areas), (lo + hi) / 2 * 60
 
 
 @app.command()
@@ -69,26 +52,28 @@ def log(
     after: Rating = None,
 ) -> None:
     """Record a session done away from the computer (from your phone, say)."""
-    from voiceguide.practice import history, home
+    from voiceguide.cli.audio import AUDIO_SUFFIXES
+    from voiceguide.practice import history, home, sessions
 
     zone = home.local_zone()
-    name, title, areas, seconds = _session_facts(session)
+    name = Path(session).stem if session.lower().endswith(AUDIO_SUFFIXES) else session  # a phone's MP3
+    about = sessions.facts(name)
     practice = history.Practice(
         started=_when(date, zone),
         zone=zone,
-        session=name,
-        title=title,
-        heard=round(minutes * 60 if minutes is not None else seconds, 1),
+        session=about.name,
+        title=about.title,
+        heard=round(minutes * 60 if minutes is not None else about.seconds, 1),
         finished=True,
         source="log",
-        length=round(seconds, 1),
+        length=round(about.seconds, 1),
         note=note,
         before=before,
         after=after,
-        areas=areas,
+        areas=about.areas,
     )
     ident = history.add(home.history_path(), practice)
-    print(f"logged {ident}: {title}, {practice.heard / 60:.0f} minutes on {practice.local:%a %d %b %Y %H:%M}")
+    print(f"logged {ident}: {about.title}, {practice.heard / 60:.0f} minutes on {practice.local:%a %d %b %Y %H:%M}")
 
 
 def _row(p: Any) -> dict[str, Any]:

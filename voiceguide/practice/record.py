@@ -14,8 +14,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from voiceguide.errors import VoiceguideError
 from voiceguide.player.core import State, Status
-from voiceguide.practice import history, home
+from voiceguide.practice import history, home, sessions
 from voiceguide.script import Session
 
 MIN_HEARD = 30.0  # seconds
@@ -53,13 +54,16 @@ class Recorder:
 
     @classmethod
     def start(cls, session: Session | None, name: str, warn: Callable[[str], None]) -> Recorder:
-        """Check the history can be written now, so a problem is said before the sound starts."""
-        recorder = cls(
-            session=session.name if session else name,
-            title=session.title if session else name,
-            areas=tuple(session.areas) if session else (),
-            warn=warn,
-        )
+        """Check the history can be written now, so a problem is said before the sound starts.
+        A file (``session`` None) named after a session, as export names them, counts as it."""
+        title, areas = (session.title, tuple(session.areas)) if session else (name, ())
+        if session is None:
+            try:
+                about = sessions.facts(name)
+                name, title, areas = about.name, about.title, about.areas
+            except VoiceguideError:
+                pass  # a file of its own: its name is all there is
+        recorder = cls(session=session.name if session else name, title=title, areas=areas, warn=warn)
         try:
             with history.opened(home.history_path()):
                 pass

@@ -7,6 +7,7 @@ This is where the CLI turns a target into a Session; the library's own loader is
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from voiceguide import library
@@ -91,3 +92,26 @@ def plan_sessions(with_notes: bool = True) -> list[Session]:
 
 def apply_notes(session: Session) -> Session:
     return notes.with_notes(session, notes.load(home.notes_path()))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the history keeps about a session: ``seconds`` is its planned (or middle) length."""
+
+    name: str
+    title: str
+    areas: tuple[str, ...]
+    seconds: float
+
+
+def facts(target: str) -> Facts:
+    """The facts of a library name, ``today`` or a plan day (``plan-monday``, an exported file's name)."""
+    from voiceguide import describe
+
+    if is_plan_target(target):
+        plan = current_plan()
+        day = day_session(plan, plan_day(plan, target))
+        return Facts(day.name, day.title, tuple(day.areas), plan.minutes * 60)
+    session = library.load(target)
+    lo, hi = describe.minutes(session)
+    return Facts(session.name, session.title, tuple(session.areas), (lo + hi) / 2 * 60)
