@@ -15,8 +15,9 @@ days:
 ```
 
 Each day lists techniques (or routines) from the library, each with the time to give it
-(fitted within its ranges when it plays). ``time`` is the local time of day in ``zone``:
-a clock change does not move it. A mistake is reported as ``path:line:col: message``.
+(fitted within its ranges when it plays; a routine keeps the lengths it gives its own parts).
+``time`` is the local time of day in ``zone``: a clock change does not move it. A mistake is
+reported as ``path:line:col: message``.
 """
 
 from __future__ import annotations
@@ -200,30 +201,28 @@ def _words(node: Node | None, fail: Fail) -> tuple[str, ...]:
 
 
 def _days(node: Node, fail: Fail) -> tuple[Day, ...]:
-    report = fail
     if node.kind != "map" or not node.items():
-        report(node, "days must map day names (mon ... sun) to lists of techniques")
+        fail(node, "days must map day names (mon ... sun) to lists of techniques")
         return ()
     found: dict[str, Day] = {}
     names = library.Resolver().names()
     for key, value in node.items():
         day = day_key(str(key.value))
         if day is None:
-            report(key, f"{key.value!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")
+            fail(key, f"{key.value!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")
             continue
         if day in found:
-            report(key, f"{DAY_NAMES[day]} is given twice")
+            fail(key, f"{DAY_NAMES[day]} is given twice")
             continue
         if value.kind != "seq" or not value.elements():
-            report(value, f"{DAY_NAMES[day]} needs a list of techniques, such as - childs-pose: 3m")
+            fail(value, f"{DAY_NAMES[day]} needs a list of techniques, such as - childs-pose: 3m")
             continue
-        items = [_item(element, names, report) for element in value.elements()]
+        items = [_item(element, names, fail) for element in value.elements()]
         found[day] = Day(day, tuple(i for i in items if i is not None))
     return tuple(found[d] for d in DAYS if d in found)
 
 
 def _item(node: Node, names: list[str], fail: Fail) -> Item | None:
-    report = fail
     seconds: float | None = None
     if node.kind == "map" and len(node.items()) == 1:
         (key, value), = node.items()
@@ -233,17 +232,17 @@ def _item(node: Node, names: list[str], fail: Fail) -> Item | None:
             if seconds <= 0:
                 raise ValueError("a length must be above zero")
         except ValueError as exc:
-            report(value, f"{exc}")
+            fail(value, f"{exc}")
             return None
     elif node.kind == "scalar":
         name_node = node
     else:
-        report(node, "write each technique as - name: length, such as - childs-pose: 3m")
+        fail(node, "write each technique as - name: length, such as - childs-pose: 3m")
         return None
     name = str(name_node.value).strip()
     if name not in names:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide list`"
-        report(name_node, f"no technique or routine named {name!r}{hint}")
+        fail(name_node, f"no technique or routine named {name!r}{hint}")
         return None
     return Item(name, seconds)
