@@ -287,3 +287,27 @@ def test_export_today_and_the_whole_plan_carry_the_notes(tmp_path: Path, monkeyp
     tracks = sorted((tmp_path / "week").glob("*.mp3"))
     assert len(tracks) == 2
     assert all("therapist" not in t.with_suffix(".lrc").read_text() for t in tracks)
+
+
+def test_on_a_terminal_an_avoided_technique_is_asked_about_first(tmp_path: Path) -> None:
+    import pty
+    import select
+    import subprocess
+    import time
+
+    assert run("note", "add", "No twisting", "--technique", "spinal-mobility", "--avoid").exit_code == 0
+    master, slave = pty.openpty()
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "export", "spinal-mobility", "-o", str(out)],
+                               stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Go on anyway?" not in seen and time.monotonic() < deadline:
+        if select.select([master], [], [], 1)[0]:
+            seen += os.read(master, 4096)
+    assert b"Your therapist advised against Gentle spinal mobility (note 1: No twisting)" in seen
+    os.write(master, b"n\r")
+    assert process.wait(60) == 1
+    os.close(master)
+    assert not out.exists()
