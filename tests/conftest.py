@@ -38,5 +38,7 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))
+    # The plan, the notes and the history of a test are its own, never the user's.
+    monkeypatch.setenv("VOICEGUIDE_HOME", str(tmp_path / "voiceguide-home"))

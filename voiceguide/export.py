@@ -59,6 +59,9 @@ FORMATS = ("mp3", "m4b", "wav")
 
 @dataclass(frozen=True)
 class ExportRequest:
+    """``targets`` are library names or paths; ``sessions`` are sessions given as values (a
+    plan's day, a session with notes), exported after the targets."""
+
     targets: tuple[str, ...]
     out_dir: Path
     options: RenderOptions = field(default_factory=RenderOptions)
@@ -66,6 +69,7 @@ class ExportRequest:
     force: bool = False
     jobs: int | None = None
     fmt: str = "mp3"  # one format, or several joined by commas ("mp3,m4b"); the first leads
+    sessions: tuple[Session, ...] = ()
 
 
 def formats(fmt: str) -> tuple[str, ...]:
@@ -92,6 +96,10 @@ class TrackJob:
     cache_dir: Path
     chapter_slugs: tuple[str, ...]
     choices: tuple[Choice, ...] | None = None  # where each technique sits in its ranges, once settled
+    session: Session | None = None  # given as a value; otherwise loaded from ``target``
+
+    def load(self) -> Session:
+        return self.session if self.session is not None else library.load(self.target)
 
     @property
     def fmt(self) -> str:
@@ -141,18 +149,19 @@ class ExportResult:
 
 def track_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
     chosen = formats(request.fmt)
-    if not request.targets:
+    if not request.targets and not request.sessions:
         raise UsageError("name at least one technique or routine to export, or use --all")
     if request.out_dir.exists() and not request.out_dir.is_dir():
         raise OutputError(f"{request.out_dir} is a file; -o needs a folder")
-    sessions = [library.load(target) for target in request.targets]
+    sessions = [library.load(target) for target in request.targets] + list(request.sessions)
+    given: list[Session | None] = [None] * len(request.targets) + list(request.sessions)
     slugs = unique([slugify(s.name) for s in sessions])
     jobs = []
-    for number, (target, session, slug) in enumerate(zip(request.targets, sessions, slugs, strict=True), 1):
+    for number, (session, value, slug) in enumerate(zip(sessions, given, slugs, strict=True), 1):
         marks = [item.title for item in build(session).items if isinstance(item, Mark)]
         jobs.append(
             TrackJob(
-                target=str(library.resolve(target)),
+                target=str(session.path),
                 slug=slug,
                 number=number,
                 total=len(sessions),
@@ -162,6 +171,7 @@ def track_jobs(request: ExportRequest, cache_dir: Path) -> list[TrackJob]:
                 formats=chosen,
                 cache_dir=cache_dir,
                 chapter_slugs=tuple(unique([slugify(m, "chapter") for m in marks])),
+                session=value,
             )
         )
     return jobs
@@ -200,7 +210,7 @@ def _make_speech(
     phrases: list[str] = []
     settled = []
     for job in jobs:
-        session = library.load(job.target)
+        session = job.load()
         choices = settled_choices(session, options, store, progress)
         phrases += build_with(session, choices, options.guidance).phrases()
         settled.append(replace(job, choices=choices))
@@ -281,7 +291,7 @@ def _pooled_track(job: TrackJob, queue: object) -> TrackResult:
 
 def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult:
     """Write one track (and its captions, and its chapter files with ``split``)."""
-    session = library.load(job.target)
+    session = job.load()
     prepared = prepare(session, job.options, cache=SpeechCache(job.cache_dir), jobs=1, choices=job.choices)
     timeline = prepared.timeline
     album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM

@@ -55,7 +55,7 @@ def settle(
                 return _part_length(s, c, sentence_length, pace, "full", True)
 
             shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
-            fixed[index] = _solve(part, min(max(own, shortest), longest), script.name)
+            fixed[index] = _solve(part, min(max(own, shortest), longest), script.name, nearest=True)
     if length is None:
         return lambda i, _s: fixed.get(i, MIDDLE)
 
@@ -89,7 +89,9 @@ def _part_length(
     return steps_length(steps, sentence_length, pace) - LEAD_IN - TAIL
 
 
-def _solve(total: Callable[[Choice], float], target: float, name: str) -> Choice:
+def _solve(total: Callable[[Choice], float], target: float, name: str, nearest: bool = False) -> Choice:
+    """The choice whose length is ``target`` to within a second; with ``nearest`` (a length a
+    routine or a plan gives one of its techniques), the nearest length its repeats allow."""
     shortest, longest = total(Choice(0.0, 0.0)), total(Choice(1.0, 1.0))
     if not shortest - TOLERANCE <= target <= longest + TOLERANCE:
         raise UsageError(
@@ -111,7 +113,7 @@ def _solve(total: Callable[[Choice], float], target: float, name: str) -> Choice
         if best is None or score < best[0]:
             best = (score, choice)
     assert best is not None
-    if best[0][2] > TOLERANCE:
+    if best[0][2] > TOLERANCE and not nearest:
         raise UsageError(
             f"{name} cannot land within a second of {format_duration(target)}: its repeats "
             "change its length in steps; try a slightly different length"

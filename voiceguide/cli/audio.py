@@ -15,6 +15,7 @@ from voiceguide.cli.options import (
     GuidanceOpt,
     LengthOpt,
     MusicOpt,
+    NoNotesOpt,
     PaceOpt,
     ProgressBar,
     SeedOpt,
@@ -26,7 +27,7 @@ from voiceguide.cli.options import (
 @app.command()
 @guarded
 def render(
-    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name, a script file, or today.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The audio file to write: .wav or .mp3.")],
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
@@ -39,9 +40,11 @@ def render(
         Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
     ] = None,
     force: ForceOpt = False,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Render one session to a WAV or MP3 file."""
-    from voiceguide import atomic, library
+    from voiceguide import atomic
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.cuesheet import cue_sheet
     from voiceguide.errors import UsageError
     from voiceguide.render import prepare, render_file
@@ -55,7 +58,8 @@ def render(
     )
     atomic.check_free(targets, force)
     atomic.sweep(output.parent)
-    session = library.load(target)
+    session = load_target(target, no_notes)
+    confirm_avoided(session, no_notes)
     options = render_options(voice, pace, music, length, seed, guidance)
     with ProgressBar(session.name) as bar:
         prepared = prepare(session, options, progress=bar)
@@ -71,7 +75,7 @@ def render(
 @guarded
 def export(
     targets: Annotated[
-        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names or script files.")
+        list[str] | None, typer.Argument(metavar="NAME|PATH...", help="Library names, script files, or today.")
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write into.")] = Path("out"),
     every: Annotated[bool, typer.Option("--all", help="Export every technique and routine in the library.")] = False,
@@ -92,19 +96,27 @@ def export(
             "--format", help="mp3 (tagged, with chapters), m4b (an audiobook with chapters), wav, or several: mp3,m4b."
         ),
     ] = "mp3",
+    plan: Annotated[bool, typer.Option("--plan", help="Export every day of your plan.")] = False,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Export sessions for a phone: tagged MP3s or M4B audiobooks with chapters, captions and a playlist."""
     from voiceguide import library
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.export import ExportRequest, export, summary_rows
+    from voiceguide.practice.sessions import plan_sessions
 
     names = list(targets or [])
     if every:
         names += [str(entry.path) for entry in library.entries()]
-    if not names:
-        raise UsageError("name at least one technique or routine to export, or use --all")
+    if not names and not plan:
+        raise UsageError("name at least one technique or routine to export, or use --all or --plan")
+    sessions = [load_target(name, no_notes) for name in names] + (plan_sessions(not no_notes) if plan else [])
+    for session in sessions:
+        confirm_avoided(session, no_notes)
     request = ExportRequest(
-        targets=tuple(names),
+        targets=(),
+        sessions=tuple(sessions),
         out_dir=output,
         options=render_options(voice, pace, music, length, seed, guidance),
         split=split,
@@ -141,7 +153,8 @@ AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
 @guarded
 def play(
     target: Annotated[
-        str, typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, or an exported file.")
+        str,
+        typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, today, or an exported file."),
     ],
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
@@ -154,17 +167,19 @@ def play(
         str,
         typer.Option("--output", help="The sound output: sounddevice (PortAudio, the default) or simpleaudio."),
     ] = "sounddevice",
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Play a session through the sound device, starting at once.
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
     """
-    from voiceguide import library
+    from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
     from voiceguide.player.output import BACKENDS, Fill, Output, open_output
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
+    from voiceguide.practice.record import Recorder, heard_from
 
     if device not in BACKENDS:
         raise UsageError(f"--output: choose {' or '.join(BACKENDS)}, not {device!r}")
@@ -173,12 +188,20 @@ def play(
         return open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
 
     source: Source
+    session = None
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))
     else:
-        session = library.load(target)
+        session = load_target(target, no_notes)
+        confirm_avoided(session, no_notes)
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
             source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    run(Player(source, output, volume=volume), interactive)
+    recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
+    player = Player(source, output, volume=volume)
+    try:
+        run(player, interactive)
+    finally:
+        recorder.finish(heard_from(player))  # also after q and Ctrl-C
+

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceguide.cli import app, err, guarded
+from voiceguide.cli.options import NoNotesOpt
 from voiceguide.errors import ScriptError, VoiceguideError
 
 
@@ -39,13 +40,15 @@ def list_command(
 @app.command()
 @guarded
 def show(
-    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name or a script file.")],
+    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name, a script file, or today.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Show a session's steps: every step with its timing or range, and the total."""
-    from voiceguide import describe, library
+    from voiceguide import describe
+    from voiceguide.cli.notes import load_target
 
-    session = library.load(target)
+    session = load_target(target, no_notes)
     if as_json:
         print(json.dumps(describe.detail(session), indent=2, ensure_ascii=False))
     else:

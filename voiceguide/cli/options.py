@@ -27,6 +27,9 @@ GuidanceOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
+NoNotesOpt = Annotated[
+    bool, typer.Option("--no-notes", help="Leave out the therapist's notes (and do not ask about avoided techniques).")
+]
 
 
 def render_options(

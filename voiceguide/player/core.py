@@ -114,8 +114,7 @@ class Player:
     def played(self) -> float:
         """Seconds of the session the listener has heard, pauses and skipped stretches left out
         (what the device was handed, less what it still holds)."""
-        held = max(0, self.transport.handed - self.heard())
-        return max(0, self.transport.carried - held) / self.sr
+        return self.transport.carried_before(self.heard()) / self.sr
 
     def position(self) -> int:
         """The session sample the listener hears now."""

@@ -33,6 +33,7 @@ class SounddeviceOutput:
         self._handed = 0
         self._newest: tuple[int, float] | None = None  # (first frame of the newest block, its DAC time)
         self._prioritised = False
+        self._frozen: int | None = None
         self.underflows = 0
         self.underflow_times: list[float] = []
 
@@ -70,6 +71,8 @@ class SounddeviceOutput:
             raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
 
     def heard(self) -> int:
+        if self._frozen is not None:  # cut or closed: what was heard then is all there is
+            return self._frozen
         stream = self._stream
         if stream is None:
             return 0
@@ -93,10 +96,13 @@ class SounddeviceOutput:
 
     def cut(self) -> None:
         if self._stream is not None:
+            self._frozen = self.heard()
             with contextlib.suppress(Exception):
                 self._stream.abort()
 
     def close(self) -> None:
+        if self._frozen is None:
+            self._frozen = self.heard()
         stream, self._stream = self._stream, None
         if stream is not None:
             with contextlib.suppress(Exception):

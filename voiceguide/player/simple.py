@@ -47,6 +47,7 @@ class SimpleaudioOutput:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._frozen: int | None = None
 
     def open(self, fill: Fill) -> None:
         try:
@@ -98,6 +99,8 @@ class SimpleaudioOutput:
             self._tape.release(now - 10 * self.sample_rate)
 
     def heard(self) -> int:
+        if self._frozen is not None:  # cut or closed: what was heard then is all there is
+            return self._frozen
         if self._play is None:
             return 0
         at = self._tape_start + int((time.monotonic() - self._started - LATENCY) * self.sample_rate)
@@ -108,6 +111,8 @@ class SimpleaudioOutput:
         return LATENCY + AHEAD
 
     def cut(self) -> None:
+        if self._frozen is None:
+            self._frozen = self.heard()
         self._stop.set()
         if self._play is not None:
             self._play.stop()

@@ -114,6 +114,17 @@ class Transport:
                     return piece.session + min(device_frame - piece.device, piece.count)
         return None
 
+    def carried_before(self, device_frame: int) -> int:
+        """Session samples the device was handed before ``device_frame`` (the rest of ``carried``
+        lies beyond it, still in the device or not yet heard)."""
+        with self._lock:
+            beyond = 0
+            for piece in reversed(self._log):
+                if piece.device + piece.count <= device_frame:
+                    break
+                beyond += piece.count - max(0, device_frame - piece.device)
+            return self.carried - beyond
+
     def last_piece(self) -> Piece | None:
         with self._lock:
             return self._log[-1] if self._log else None
