@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
-DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev
+DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev libportaudio2
 
 .PHONY: help setup system-packages demo test bench lint clean
 
@@ -54,7 +54,7 @@ $(STAMP): pyproject.toml
 		echo "voiceguide needs Python 3.11 (the version it is verified on). Install python3.11 and retry."; exit 1; fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[natural,listen,dev]'
 	@touch $(STAMP)
 
 demo: setup

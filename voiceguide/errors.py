@@ -64,3 +64,7 @@ class PlaybackError(VoiceguideError):
 
 class OutputError(VoiceguideError):
     """Files could not be written: they exist already, or the folder is read-only or full."""
+
+
+class ListenError(VoiceguideError):
+    """Listening could not start or go on: no microphone, no PortAudio, or no recogniser."""

@@ -113,4 +113,5 @@ def main() -> None:
 # isort: off
 from voiceguide.cli import library  # noqa: E402,F401  (first: its commands lead the help)
 from voiceguide.cli import audio  # noqa: E402,F401
+from voiceguide.cli import listen  # noqa: E402,F401
 # isort: on
