@@ -27,6 +27,9 @@ COMMANDS: dict[str, str] = {
     "quit": "quit",
 }
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+# How the recogniser writes a command word that it hears the same wrong way every time. Nobody
+# says "voice guide software" in a session, so taking it as "softer" costs nothing.
+SPELLINGS: dict[str, str] = {"software": "softer"}
 
 # The wake words as the recogniser writes them: "voice guide", "voice guide,", "voice-guide",
 # "voiceguide" (and the plural it hears when the command word starts with a hiss, "voice guides stop").
@@ -54,7 +57,7 @@ def parse_command(text: str) -> str | None:
     wake, word = "".join(said[:-1]), said[-1]
     if wake not in _WAKE:
         return None
-    return COMMANDS.get(word)
+    return COMMANDS.get(SPELLINGS.get(word, word))
 
 
 @dataclass(frozen=True)
