@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 # How the recogniser writes a command word that it hears the same wrong way every time. Nobody
 # says "voice guide software" in a session, so taking it as "softer" costs nothing.
-SPELLINGS: dict[str, str] = {"software": "softer"}
+SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer"}
 
 # The wake words as the recogniser writes them: "voice guide", "voice guide,", "voice-guide",
 # "voiceguide" (and the plural it hears when the command word starts with a hiss, "voice guides stop").
@@ -58,6 +58,11 @@ def parse_command(text: str) -> str | None:
     if wake not in _WAKE:
         return None
     return COMMANDS.get(SPELLINGS.get(word, word))
+
+
+def only_wake_words(text: str) -> bool:
+    """Whether ``text`` is the wake words and nothing more ("Voice guide.")."""
+    return "".join(words(text)) in _WAKE
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,6 @@ class Listener:
         self.on_error = on_error
         self.tail = int(tail * RATE)
         self.failure: str | None = None
-        self.cpu_seconds = 0.0  # CPU time the listener's thread used (detector and recogniser)
         self.segments = 0  # candidate segments handed to the recogniser
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -120,7 +119,6 @@ class Listener:
             self._fail(f"listening stopped: {type(exc).__name__}: {exc}")
         finally:
             self.source.close()
-            self.cpu_seconds = time.thread_time()
 
     def _hear(self, segment: Segment) -> None:
         began = time.perf_counter()

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from voiceguide.errors import ListenError
+from voiceguide.listen.commands import only_wake_words
 
 PROMPT = "Voice guide."
 FIX = "run `make setup` or pip install 'voiceguide[listen]'"
@@ -81,15 +82,24 @@ class WhisperRecogniser:
                     raise ListenError(f"the Whisper model could not be loaded: {exc}") from None
 
     def transcribe(self, samples: np.ndarray) -> str:
+        audio = np.asarray(samples, np.float32)
+        text = self._decode(audio, initial_prompt=PROMPT)
+        if only_wake_words(text):
+            # The prompt sometimes makes the model stop after the name, as if it had been told all
+            # there is. It did hear the name, so decode again from the name on, without the prompt.
+            text = self._decode(audio, prefix="Voice guide")
+        return text
+
+    def _decode(self, audio: np.ndarray, **options: str) -> str:
         self.load()
         segments, _ = self._model.transcribe(
-            np.asarray(samples, np.float32),
+            audio,
             language="en",
             beam_size=1,
             temperature=0.0,
             without_timestamps=True,
             condition_on_previous_text=False,
-            initial_prompt=PROMPT,
             vad_filter=False,
+            **options,
         )
         return " ".join(s.text.strip() for s in segments).strip()
