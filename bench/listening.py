@@ -80,47 +80,77 @@ def hold_scenes(rendered: Rendered, clips: list[np.ndarray]) -> tuple[np.ndarray
 def caught(voice: str, count: int, script: Path) -> dict[str, object]:
     """Commands said in the holds of a session, through the default microphone, while the session
     plays on the speaker sink (whose echo reaches the microphone). Runs in the PulseAudio env."""
-    from voiceguide.listen import Listener
+    from voiceguide.listen import Heard, Listener
+    from voiceguide.listen.commands import parse_command
+    from voiceguide.listen.microphone import BLOCK
     from voiceguide.listen.recogniser import WhisperRecogniser
 
     rendered = render(script, voice)
     wanted = [COMMAND_PHRASES[i % len(COMMAND_PHRASES)] for i in range(count)]
     speaker, talker, speech, phrases = hold_scenes(rendered, spoken(voice, wanted))
     scene = Rendered(speaker, speech)
-    got: list[tuple[float, str]] = []
+    heard: list[tuple[float, Heard]] = []
+    captured: list[float] = []  # when each block of the microphone's stream was captured
     started = [0.0]
     recogniser = WhisperRecogniser()
     recogniser.load()
-    muted = scene.speaking(lambda: int((time.monotonic() - started[0]) * RATE))
-    listener = Listener(recogniser, lambda c: got.append((time.monotonic(), c)), muted)
+    # The session plays the way a player on the device's clock plays it: a callback stream hands the
+    # speaker's samples over, and its position is what was handed over less the stream's latency.
+    import sounddevice
+
+    handed = [0]
+
+    def play(out: np.ndarray, frames: int, when: object, status: object) -> None:
+        piece = speaker[handed[0] : handed[0] + frames]
+        out[: len(piece), 0] = piece
+        out[len(piece) :, 0] = 0
+        handed[0] += frames
+
+    output = sounddevice.OutputStream(samplerate=RATE, channels=1, dtype="float32", callback=play)
+    playing = scene.speaking(lambda: handed[0] - int(output.latency * RATE))
+
+    def muted() -> bool:  # asked once per block, as it is captured
+        captured.append(time.monotonic())
+        return playing()
+
+    listener = Listener(recogniser, lambda c: None, muted, on_heard=lambda h: heard.append((time.monotonic(), h)))
     listener.start()
     time.sleep(1.0)  # the stream settles
     cpu0, started[0] = cpu(), time.monotonic()
-    players = [pacat(speaker, "voiceguide_test"), pacat(talker, "micfeed")]
-    for player in players:
-        player.wait()
+    output.start()
+    planned = []  # when each phrase ends, as played into the microphone
+    for start, end in phrases:  # each phrase is said when the session reaches its place in the hold
+        while handed[0] - int(output.latency * RATE) < start:
+            time.sleep(0.005)
+        planned.append(time.monotonic() + (end - start) / RATE)
+        pacat(talker[start:end], "micfeed")
+    while handed[0] < len(speaker):
+        time.sleep(0.1)
+    output.stop()
+    output.close()
     time.sleep(AFTER)
     wall, spent = time.monotonic() - started[0], cpu() - cpu0
     listener.stop()
-    from voiceguide.listen.commands import parse_command
+
+    def when(seconds: float) -> float:  # the wall time a sample of the stream was captured
+        return captured[min(int(seconds * RATE) // BLOCK, len(captured) - 1)]
 
     results, used = [], set()
-    for phrase, (start, end) in zip(wanted, phrases, strict=True):
+    for phrase, ends in zip(wanted, planned, strict=True):
         expected = parse_command(phrase)
-        said_end = started[0] + end / RATE
-        hit = next(
-            (i for i, (t, c) in enumerate(got) if i not in used and c == expected and started[0] + start / RATE < t),
-            None,
-        )
         latency = None
-        if hit is not None and got[hit][0] - said_end <= 2.0:
-            used.add(hit)
-            latency = got[hit][0] - said_end
-        results.append({"phrase": phrase, "latency": latency})
+        for i, (arrived, h) in enumerate(heard):
+            if i not in used and h.command == expected and -0.5 <= when(h.end) - ends <= 3.0:
+                used.add(i)
+                latency = arrived - when(h.end)
+                break
+        results.append({"phrase": phrase, "latency": latency if latency is not None and latency <= 2.0 else None,
+                        "late": latency if latency is not None and latency > 2.0 else None})  # fmt: skip
     return {
         "voice": voice,
         "results": results,
-        "extra": [c for i, (_, c) in enumerate(got) if i not in used],
+        "extra": [h.command for i, (_, h) in enumerate(heard) if i not in used and h.command],
+        "misheard": [h.text for _, h in heard if not h.command],
         "cpu": spent / wall,
         "failure": listener.failure,
     }

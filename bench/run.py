@@ -471,7 +471,8 @@ class Bench:
             "the talker for 9 and 11; for 8 it reaches the microphone through a PulseAudio loopback from the speaker "
             "sink. The listener ignores the microphone while the session's voice speaks and 0.6 s after; figure 8 "
             "keeps 2 s of the session before each command's hold (the end of an instruction) and 2.5 s after it. "
-            "Latency is from the end of the phrase as played to the command's arrival."
+            "Latency runs from the moment the end of the phrase (where the detector found the speech ending) was "
+            "captured from the microphone to the command's arrival."
         )
 
     def markdown(self) -> str:

@@ -27,8 +27,8 @@ def listen_test(
     Say "voice guide pause" from where you will be during a session: each thing heard is printed
     with the command it gives, or "no command".
     """
-    from voiceguide.listen import Heard, Listener
-    from voiceguide.listen.recogniser import WhisperRecogniser, missing
+    from voiceguide.listen import Heard, Listener, missing
+    from voiceguide.listen.recogniser import WhisperRecogniser
 
     reason = missing()
     if reason:

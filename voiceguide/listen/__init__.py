@@ -10,9 +10,30 @@ voice speaks (and for a short tail after), the microphone is ignored, so the ses
 
 from __future__ import annotations
 
-from voiceguide.listen.commands import COMMANDS, parse_command
-from voiceguide.listen.listener import Heard, Listener
+from voiceguide.errors import VoiceguideError
+from voiceguide.listen.commands import COMMANDS, KINDS, parse_command
+from voiceguide.listen.listener import TAIL, Heard, Listener
 
 RATE = 16000
 
-__all__ = ["COMMANDS", "RATE", "Heard", "Listener", "parse_command"]
+__all__ = ["COMMANDS", "KINDS", "RATE", "TAIL", "Heard", "Listener", "missing", "parse_command"]
+
+
+def missing() -> str | None:
+    """Why listening cannot work on this machine (a package, PortAudio or a model file is missing),
+    in one line, or None when it can. Quick, and opens no microphone."""
+    from voiceguide.listen.detector import model_path
+    from voiceguide.listen.microphone import _sounddevice
+    from voiceguide.listen.recogniser import missing as recogniser_missing
+    from voiceguide.listen.recogniser import weights
+
+    reason = recogniser_missing()
+    if reason:
+        return reason
+    try:
+        model_path()
+        weights()
+        _sounddevice()
+    except VoiceguideError as exc:
+        return str(exc)
+    return None

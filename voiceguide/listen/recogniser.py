@@ -7,7 +7,8 @@ are loaded with ``local_files_only``: nothing is downloaded, ever.
 The only prompt is the wake words themselves, "Voice guide.", which teaches the model how the name
 is spelt (without it, tiny.en writes the natural voice's "voice guide" as "boy sky"). The prompt
 never lists the command words: a prompt that does makes the model hear ordinary instructions, such
-as "repeat this three times", as commands.
+as "repeat this three times", as commands. When the prompt makes the model stop right after the
+name, the segment is decoded once more from the name on, without the prompt.
 """
 
 from __future__ import annotations
