@@ -1,7 +1,8 @@
 """A PulseAudio server of the tests' own, with a null sink whose monitor parec records.
 
 Its own XDG_RUNTIME_DIR, and a HOME whose .asoundrc sends ALSA (simpleaudio) to pulse.
-The null sink has rewinds off, so its monitor records exactly what was played.
+The null sink has rewinds off, so its monitor records exactly what was played. ``Microphone``
+adds a virtual microphone to such a server.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ steps:
         ("Voice guide, pause.", "pause"), ("voice guide stop", "pause"), ("Voiceguide continue!", "resume"),
         ("Voice guide. Resume.", "resume"), ("Voice-guide next.", "next"), ("VOICE GUIDE BACK", "back"),
         ("Voice guide repeat.", "repeat"), ("Voice guide louder.", "louder"), ("Voice guide, softer.", "softer"),
-        ("Voice guide. Software.", "softer"), ("Voice guide quit.", "quit"), ("Voice guides stop.", "pause"),
+        ("Voice guide. Software.", "softer"), ("Voice guide quit.", "quit"), ("Voice guides stop.", "pause"), ("Voice guide top.", "pause"),
         ("Repeat this three times.", None), ("Let your voice guide your breath.", None), ("Pause.", None),
         ("Voice guide.", None), ("Voice guide, pause, please.", None), ("Voice guide jump.", None),
         ("Please voice guide pause.", None), ("Boy sky pause.", None), ("", None),

@@ -27,9 +27,10 @@ COMMANDS: dict[str, str] = {
     "quit": "quit",
 }
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
-# How the recogniser writes a command word that it hears the same wrong way every time. Nobody
-# says "voice guide software" in a session, so taking it as "softer" costs nothing.
-SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer"}
+# How the recogniser writes a command word that it hears the same wrong way every time ("softer"
+# as "software", "stop" as "top" when its hiss runs into "guide"). Nobody says "voice guide
+# software" in a session, so taking it as the command costs nothing.
+SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer", "top": "stop"}
 
 # The wake words as the recogniser writes them: "voice guide", "voice guide,", "voice-guide",
 # "voiceguide" (and the plural it hears when the command word starts with a hiss, "voice guides stop").
