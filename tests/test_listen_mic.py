@@ -81,7 +81,7 @@ def test_commands_are_caught_through_the_microphone_and_near_misses_are_not(
             heard = []
             deadline = said_end + 60
             while time.monotonic() < deadline:
-                line = listening.next(2.5 if heard else deadline - time.monotonic())
+                line = listening.next(1.5 if heard else deadline - time.monotonic())
                 if line is None:
                     break
                 heard.append(line)
