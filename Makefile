@@ -8,7 +8,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUPPORTED := 3.11, 3.12 or 3.13
 # The package with every optional feature, and what the tests and benchmarks use.
-EXTRAS := natural,serve,plot,dev,bench
+EXTRAS := natural,serve,plot,listen,dev,bench
 # The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
 # is a supported version, else the newest of python3.13, python3.12 and python3.11 on PATH.
 # Each candidate must run (a pyenv shim for a version that is not selected does not).

@@ -1,7 +1,8 @@
 """A PulseAudio server of the tests' own, with a null sink whose monitor parec records.
 
 Its own XDG_RUNTIME_DIR, and a HOME whose .asoundrc sends ALSA (PortAudio, simpleaudio) to pulse.
-The null sink has rewinds off, so its monitor records exactly what was played.
+The null sink has rewinds off, so its monitor records exactly what was played. ``Microphone``
+adds a virtual microphone to such a server.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,3 +85,54 @@ class Pulse:
 
 def load_recording(path: Path) -> np.ndarray:
     return np.fromfile(path, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768.0
+
+
+class Microphone:
+    """A virtual microphone on a test server: a null sink ``micfeed`` whose monitor, remapped as the
+    source ``mic``, is the server's default source. Whatever plays into ``micfeed`` is what a
+    program capturing from the default input hears; with ``echo``, a loopback from the speaker
+    sink's monitor into ``micfeed`` lets the session's own sound reach it too, as in a room."""
+
+    SINK = "micfeed"
+    RATE = 16000
+
+    def __init__(self, pulse: Pulse, echo: bool = True) -> None:
+        self.pulse = pulse
+        self.modules: list[str] = []
+        self._load("module-null-sink", f"sink_name={self.SINK}", f"rate={self.RATE}", "channels=1", "norewinds=1")
+        self._load("module-remap-source", f"master={self.SINK}.monitor", "source_name=mic", "channels=1")
+        self._pactl("set-default-source", "mic")
+        if echo:
+            self._load("module-loopback", "source=voiceguide_test.monitor", f"sink={self.SINK}", "latency_msec=60")
+
+    def _pactl(self, *args: str) -> str:
+        done = subprocess.run(["pactl", *args], env=self.pulse.env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    def _load(self, module: str, *args: str) -> None:
+        self.modules.append(self._pactl("load-module", module, *args))
+
+    def say(self, samples: np.ndarray, rate: int = RATE, sink: str = SINK) -> subprocess.Popen[bytes]:
+        """Start playing float32 mono ``samples`` into ``sink`` (the microphone by default)."""
+        command = ["pacat", "--playback", "-d", sink, "--format=float32le", f"--rate={rate}", "--channels=1",
+                   "--latency-msec=30"]  # fmt: skip
+        player = subprocess.Popen(command, env=self.pulse.env, stdin=subprocess.PIPE)
+        data = np.asarray(samples, "<f4").tobytes()
+
+        def write() -> None:  # pacat takes the bytes at the pace of playing them
+            assert player.stdin is not None
+            try:
+                player.stdin.write(data)
+                player.stdin.close()
+            except (BrokenPipeError, ValueError):  # stopped early by the test
+                pass
+
+        threading.Thread(target=write, daemon=True).start()
+        return player
+
+    def remove(self) -> None:
+        for module in reversed(self.modules):
+            subprocess.run(["pactl", "unload-module", module], env=self.pulse.env, capture_output=True)
+        self.modules.clear()

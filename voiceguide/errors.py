@@ -68,3 +68,7 @@ class OutputError(VoiceguideError):
 
 class ServeError(VoiceguideError):
     """The server could not start: its address or port cannot be used."""
+
+
+class ListenError(VoiceguideError):
+    """Listening could not start or go on: no microphone, no PortAudio, or no recogniser."""

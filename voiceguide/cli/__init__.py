@@ -115,4 +115,5 @@ from voiceguide.cli import library  # noqa: E402,F401  (first: its commands lead
 from voiceguide.cli import audio  # noqa: E402,F401
 from voiceguide.cli import serve  # noqa: E402,F401
 from voiceguide.cli import practice  # noqa: E402,F401
+from voiceguide.cli import listen  # noqa: E402,F401
 # isort: on

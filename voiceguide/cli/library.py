@@ -88,7 +88,11 @@ def validate(
         except ScriptError as exc:
             problems.update(exc.problems)
     if strict:
+        from voiceguide.listen.commands import check_script
+
         problems.update(as_error(w) for w in warnings)
+        for file in files:  # a session must never say what would set off hands-free listening
+            problems.update(check_script(file))
     elif warnings:
         for warning in sorted(warnings):
             err(str(warning))

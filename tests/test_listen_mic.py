@@ -1,0 +1,137 @@
+"""Listening through a virtual microphone in the tests' own PulseAudio server: commands in the
+natural and a system voice are played into the sink ``micfeed``, whose monitor is the default
+source, while the session's music plays on the speaker sink and reaches the microphone through a
+loopback, as it would in a room. ``voiceguide listen-test --json`` is what listens."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.listen.detector import RATE
+from voiceguide.sounds.music import open_music
+
+from .listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
+from .pulse import Microphone, Pulse
+
+pytestmark = pytest.mark.playback
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
+    server = Pulse(tmp_path_factory.mktemp("pulse"))
+    server.start()
+    yield server
+    server.stop()
+
+
+class ListenTest:
+    """``voiceguide listen-test --json`` on the test server, its lines read as they come."""
+
+    def __init__(self, pulse: Pulse, cache: Path) -> None:
+        env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(cache)}
+        command = [sys.executable, "-m", "voiceguide", "listen-test", "--json"]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[dict[str, object]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(json.loads(line))
+
+    def next(self, timeout: float) -> dict[str, object] | None:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> str:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=30)
+        return err
+
+
+@pytest.mark.parametrize("voice", ["natural", "system"])
+def test_commands_are_caught_through_the_microphone_and_near_misses_are_not(
+    voice: str, pulse: Pulse, speech_cache: Path
+) -> None:
+    mic = Microphone(pulse, echo=True)
+    listening = ListenTest(pulse, speech_cache)
+    try:
+        ready = listening.next(120)
+        assert ready is not None and "listening" in ready, listening.close()
+        # The session's music (its default mood, at its level in the mix) on the speaker sink.
+        music = mic.say(to16k(open_music(None, 1).render(0, 120 * 44100)), sink="voiceguide_test")
+        phrases = [COMMAND_PHRASES[7], NEAR_MISSES[0], COMMAND_PHRASES[3], NEAR_MISSES[2], COMMAND_PHRASES[6]]
+        results, everything = [], []
+        for clip in spoken(voice, phrases, speech_cache):
+            player = mic.say(clip)
+            player.wait(30)
+            said_end = time.monotonic()
+            # What was heard of this phrase: lines until a quiet spell after it.
+            heard = []
+            deadline = said_end + 60
+            while time.monotonic() < deadline:
+                line = listening.next(1.5 if heard else deadline - time.monotonic())
+                if line is None:
+                    break
+                heard.append(line)
+            results.append([h["command"] for h in heard if h["command"]])
+            everything.append(heard)
+        music.terminate()
+    finally:
+        err = listening.close()
+        mic.remove()
+    assert results == [["pause"], [], ["back"], [], ["softer"]], (everything, err)
+
+
+def test_listen_test_without_a_microphone_says_so_in_one_line(tmp_path: Path) -> None:
+    """No sound server and no sound card: PortAudio finds no capture device."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": "unix:/nonexistent"}
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "listen-test", "--seconds", "5"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("voiceguide: no microphone"), done.stderr
+
+
+def test_the_microphone_gives_16k_mono_blocks_with_their_muted_flag(pulse: Pulse, speech_cache: Path) -> None:
+    """The Microphone source itself, in a process of its own on the test server (PortAudio reads the
+    sound configuration once per process)."""
+    mic = Microphone(pulse, echo=False)
+    code = (
+        "import json, time\n"
+        "from voiceguide.listen.microphone import Microphone\n"
+        "m = Microphone(); flags = iter([False] * 40 + [True] * 1000)\n"
+        "m.open(lambda: next(flags)); got = []\n"
+        "for block, muted in m.blocks():\n"
+        "    got.append((len(block), str(block.dtype), muted, float(abs(block).max())))\n"
+        "    if len(got) == 120: break\n"
+        "m.close(); print(json.dumps(got))\n"
+    )
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(RATE * 6) / RATE)).astype(np.float32)
+    try:
+        player = mic.say(tone)
+        done = subprocess.run([sys.executable, "-c", code], env=pulse.env, capture_output=True, text=True, timeout=60)
+        player.terminate()
+    finally:
+        mic.remove()
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert {(n, dtype) for n, dtype, _, _ in got} == {(512, "float32")}
+    assert [m for _, _, m, _ in got] == [False] * 40 + [True] * 80, "asked once per block, in order"
+    assert max(p for *_, p in got) > 0.1, "the tone played into micfeed is heard"

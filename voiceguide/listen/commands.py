@@ -1,0 +1,106 @@
+"""The command phrases: "voice guide" and one command word, and nothing else.
+
+A segment is a command only if its whole text is one phrase, so "let your voice guide you" or
+"repeat this three times" never is. The same phrases must never appear in a script's own text,
+or the session could be heard obeying itself; ``phrases_in`` finds them for ``validate --strict``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.errors import Problem
+
+# What a person says after "voice guide", and the command the player receives.
+COMMANDS: dict[str, str] = {
+    "pause": "pause",
+    "stop": "pause",
+    "continue": "resume",
+    "resume": "resume",
+    "next": "next",
+    "back": "back",
+    "repeat": "repeat",
+    "louder": "louder",
+    "softer": "softer",
+    "quit": "quit",
+}
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+# How the recogniser writes a command word that it hears the same wrong way every time ("softer"
+# as "software", "stop" as "top" when its hiss runs into "guide"). Nobody says "voice guide
+# software" in a session, so taking it as the command costs nothing.
+SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer", "top": "stop"}
+
+# The wake words as the recogniser writes them: "voice guide", "voice guide,", "voice-guide",
+# "voiceguide" (and the plural it hears when the command word starts with a hiss, "voice guides stop").
+_WAKE = ("voiceguide", "voiceguides")
+_WORD = re.compile(r"[a-z]+")
+_PHRASE = re.compile(r"\bvoice[\s,.\-]*guides?\b", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, with punctuation and spacing gone."""
+    return _WORD.findall(text.lower())
+
+
+def parse_command(text: str) -> str | None:
+    """The command that ``text`` is, as a whole, or None.
+
+    >>> parse_command("Voice guide, pause.")
+    'pause'
+    >>> parse_command("Let your voice guide pause you.") is None
+    True
+    """
+    said = words(text)
+    if len(said) not in (2, 3):
+        return None
+    wake, word = "".join(said[:-1]), said[-1]
+    if wake not in _WAKE:
+        return None
+    return COMMANDS.get(SPELLINGS.get(word, word))
+
+
+def only_wake_words(text: str) -> bool:
+    """Whether ``text`` is the wake words and nothing more ("Voice guide.")."""
+    return "".join(words(text)) in _WAKE
+
+
+@dataclass(frozen=True)
+class Found:
+    """A command phrase (or its wake words alone) in a text, at a 1-based line and column."""
+
+    line: int
+    col: int
+    phrase: str
+    command: str | None  # the command it would give, when a command word follows
+
+
+def phrases_in(text: str) -> list[Found]:
+    """Every place in ``text`` where "voice" stands next to "guide", with the command it would give."""
+    found = []
+    for match in _PHRASE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        rest = words(text[match.end() : match.end() + 20])
+        command = COMMANDS.get(rest[0]) if rest else None
+        phrase = match.group(0) + (" " + rest[0] if command else "")
+        found.append(Found(line, col, phrase, command))
+    return found
+
+
+def check_script(path: Path) -> list[Problem]:
+    """``validate --strict``'s problems for one script file: every "voice guide" in its text."""
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    for f in phrases_in(text):
+        what = f"the command {f.command!r}" if f.command else "a command"
+        problems.append(
+            Problem(
+                str(path),
+                f.line,
+                f.col,
+                f'"{f.phrase}" is how a listener starts {what}; the session must never say "voice" next to "guide"',
+            )
+        )
+    return problems

@@ -1,0 +1,141 @@
+"""The listener: microphone → speech detector → recogniser → command, on a thread of its own.
+
+    listener = Listener(WhisperRecogniser(), on_command=events.put, muted=player.speaking)
+    listener.start()      # raises ListenError at once when there is no microphone
+    ...
+    listener.stop()
+
+It never raises into its caller once started: a failure (the recogniser breaks, the microphone goes
+away) stops listening and is reported once through ``on_error``; the session goes on without it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voiceguide.errors import VoiceguideError
+from voiceguide.listen.commands import parse_command
+from voiceguide.listen.detector import RATE, Detector, Segment
+from voiceguide.listen.microphone import Microphone, Source
+from voiceguide.listen.recogniser import Recogniser
+
+TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One candidate segment and what became of it. Times are seconds since listening began, in the
+    stream's own samples; ``work`` is the wall seconds the recogniser took."""
+
+    text: str
+    command: str | None
+    start: float
+    end: float
+    work: float
+
+
+class Listener:
+    """Listens on ``source`` (the default microphone when None) and calls ``on_command`` with one of
+    "pause", "resume", "next", "back", "repeat", "louder", "softer", "quit" for each command heard.
+
+    ``muted()`` is true while the session's own sound is playing at the device (its voice, and the
+    confirmation sounds); it is asked once per 32 ms block, from the capture thread, so it must be
+    quick and thread-safe. Blocks captured while it is true, and for ``tail`` seconds after, are
+    never heard. Every callback runs on the listener's thread.
+    """
+
+    def __init__(
+        self,
+        recogniser: Recogniser,
+        on_command: Callable[[str], None],
+        muted: Callable[[], bool],
+        *,
+        source: Source | None = None,
+        on_heard: Callable[[Heard], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        tail: float = TAIL,
+    ) -> None:
+        self.recogniser = recogniser
+        self.on_command = on_command
+        self.muted = muted
+        self.source: Source = source if source is not None else Microphone()
+        self.on_heard = on_heard
+        self.on_error = on_error
+        self.tail = int(tail * RATE)
+        self.failure: str | None = None
+        self.segments = 0  # candidate segments handed to the recogniser
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open the source and start listening. Raises ListenError when the source cannot open."""
+        detector = Detector()  # fails here, in the caller, when the detector's model is missing
+        self.source.open(self.muted)
+        self._thread = threading.Thread(target=self._run, args=(detector,), name="voiceguide-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening and wait (up to ``timeout`` seconds) for the thread to finish."""
+        self._stopping.set()
+        self.source.close()
+        self.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the listener to end (a feed ran out, or it failed); true when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self, detector: Detector) -> None:
+        try:
+            load = getattr(self.recogniser, "load", None)
+            if callable(load):
+                load()
+            ignore = 0
+            for block, muted in self.source.blocks():
+                if self._stopping.is_set():
+                    break
+                if muted:
+                    ignore = self.tail
+                if ignore > 0:
+                    ignore -= len(block)
+                    detector.skip(len(block))
+                    continue
+                for segment in detector.feed(block):
+                    self._hear(segment)
+                    if self._stopping.is_set():
+                        break
+        except VoiceguideError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # nothing the listener does may reach the session
+            self._fail(f"listening stopped: {type(exc).__name__}: {exc}")
+        finally:
+            self.source.close()
+
+    def _hear(self, segment: Segment) -> None:
+        began = time.perf_counter()
+        self.segments += 1
+        text = self.recogniser.transcribe(segment.samples)
+        command = parse_command(text)
+        heard = Heard(text, command, segment.start / RATE, segment.end / RATE, time.perf_counter() - began)
+        if self.on_heard is not None:
+            self.on_heard(heard)
+        if command is not None and not self._stopping.is_set():
+            self.on_command(command)
+
+    def _fail(self, message: str) -> None:
+        if self.failure is None:
+            self.failure = message
+            if self.on_error is not None:
+                try:
+                    self.on_error(message)
+                except Exception:  # the report itself failed; the failure is kept in ``failure``
+                    pass
