@@ -27,12 +27,14 @@ class Signal:
 
     title = "Signal"
     sample_rate = SR
+    section_total = 4
 
     def __init__(self, seconds: float = 60.0, sections: tuple[float, ...] = (0.0, 10.0, 20.0, 40.0)) -> None:
         self._length = int(seconds * SR)
         self._sections = [Section(f"part {i + 1}", int(s * SR)) for i, s in enumerate(sections)]
         self.ready = self._length
         self.known = True
+        self.estimated_length = self._length + 5 * SR
 
     def sections(self) -> list[Section]:
         return self._sections
@@ -51,6 +53,14 @@ class Signal:
 
     def prepare_ahead(self) -> None:
         return None
+
+    # The voice speaks from 1 to 3 s into every ten (in samples).
+    def speaking(self, position: int) -> bool:
+        return SR <= position % (10 * SR) < 3 * SR
+
+    def instruction_before(self, position: int) -> int | None:
+        start = position // (10 * SR) * 10 * SR + SR
+        return start if start <= position else (start - 10 * SR if start >= 10 * SR else None)
 
 
 def value(n: np.ndarray) -> np.ndarray:
@@ -271,3 +281,72 @@ def test_played_leaves_out_pauses_and_skips(setup) -> None:  # type: ignore[no-u
     played = player.played()
     assert abs(played - 6.5) < 0.15, played
     assert player.skipped == ["part 1"]
+
+
+def test_back_restarts_the_section_and_repeat_goes_to_the_last_instruction(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
+    player.play(0)
+    run_for(player, device, 16.0)  # part 2 began at 10 s; its instruction was at 11 s
+    player.repeat_instruction()
+    run_for(player, device, 0.5)
+    assert 11 * SR <= player.position() < int(11.5 * SR)
+    run_for(player, device, 5.0)
+    player.restart_section()
+    run_for(player, device, 0.5)
+    assert 10 * SR <= player.position() < int(10.5 * SR)
+
+
+def test_speaking_follows_the_voice_at_the_device_and_the_marks(setup) -> None:  # type: ignore[no-untyped-def]
+    player, device, _ = setup
+    player.play(0)
+    run_for(player, device, 0.6)
+    assert not player.speaking(), "music only"
+    run_for(player, device, 1.2)  # heard: about 1.7 s, inside the voice
+    assert player.speaking()
+    run_for(player, device, 2.0)
+    assert not player.speaking()
+    player.toggle_pause()
+    assert player.speaking(), "the pause mark sounds"
+    run_for(player, device, 1.0)
+    assert player.state is State.PAUSED and not player.speaking(), "paused: a listener can hear 'continue'"
+
+
+def test_spoken_commands_are_events_like_keys(setup) -> None:  # type: ignore[no-untyped-def]
+    from voiceguide.player.terminal import obey
+
+    player, device, _ = setup
+    player.play(0)
+    run_for(player, device, 4.0)
+    obey(player, "pause")
+    run_for(player, device, 0.5)
+    assert player.state is State.PAUSED
+    obey(player, "pause")  # already paused: nothing
+    assert player.state is State.PAUSED
+    obey(player, "resume")
+    run_for(player, device, 0.5)
+    assert player.state is State.PLAYING
+    obey(player, "louder")  # at 100 already; the confirmation still sounds
+    assert player.transport.marking
+    obey(player, "softer")
+    assert player.volume == 90
+    obey(player, "next")
+    run_for(player, device, 0.5)
+    assert player.current_section()[0] == 1
+    obey(player, "quit")
+    assert player.state is State.FINISHED
+
+
+def test_the_status_line_knows_every_section_and_the_length_from_the_start() -> None:
+    from voiceguide.player.terminal import status_line
+
+    device, source = Device(), Signal()
+    source.known = False
+    source._sections = source._sections[:1]  # laid out so far: the first section only
+    player = Player(source, device)
+    player.play(0)
+    run_for(player, device, 2.0)
+    line = status_line(player.status(), 200)
+    assert "1/4 part 1" in line and "/ ~1:05" in line, line
+    source.known = True
+    line = status_line(player.status(), 200)
+    assert "/ 1:00" in line and "~" not in line, line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -168,10 +169,15 @@ def play(
         typer.Option("--output", help="The sound output: sounddevice (PortAudio, the default) or simpleaudio."),
     ] = "sounddevice",
     no_notes: NoNotesOpt = False,
+    listen: Annotated[
+        bool, typer.Option("--listen", help='Obey spoken commands: "voice guide pause", "voice guide next", ...')
+    ] = False,
 ) -> None:
     """Play a session through the sound device, starting at once.
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
+    With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
+    louder, softer or quit.
     """
     from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
@@ -200,8 +206,38 @@ def play(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
     player = Player(source, output, volume=volume)
+    commands: queue.Queue[str] = queue.Queue()
+    listener = start_listening(player, commands) if listen else None
     try:
-        run(player, interactive)
+        run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
     finally:
+        if listener is not None:
+            listener.stop()
         recorder.finish(heard_from(player))  # also after q and Ctrl-C
+
+
+def start_listening(player: Any, commands: queue.Queue[str]) -> Any:
+    """A listener that puts each spoken command on ``commands``, deaf while the session's own
+    voice sounds; or None, said in one line, where it cannot listen (the session plays on)."""
+    from voiceguide.errors import ListenError
+    from voiceguide.listen import Listener, missing
+
+    reason = missing()
+    if reason is not None:
+        err(f"voiceguide: cannot listen ({reason}); playing without listening")
+        return None
+    from voiceguide.listen.recogniser import WhisperRecogniser
+
+    listener = Listener(
+        WhisperRecogniser(),
+        commands.put,
+        player.speaking,
+        on_error=lambda message: err(f"voiceguide: stopped listening ({message}); the session plays on"),
+    )
+    try:
+        listener.start()
+    except ListenError as exc:
+        err(f"voiceguide: cannot listen ({exc}); playing without listening")
+        return None
+    return listener
 

@@ -72,6 +72,7 @@ class Status:
     state: State
     volume: int
     waiting: bool = False  # the device is being handed silence for want of samples
+    estimate: float | None = None  # seconds the whole is expected to last, until ``length`` is known
 
 
 def volume_gain(volume: int) -> float:
@@ -208,6 +209,25 @@ class Player:
             target = sections[current].start if sections else 0
         self._jump(target)
 
+    def restart_section(self) -> None:
+        """Back to the start of the section that plays now."""
+        self._jump(self._section_start(self.position()))
+
+    def repeat_instruction(self) -> None:
+        """Back to where the last instruction began, to hear it again."""
+        start = self.source.instruction_before(self.position())
+        if start is not None:
+            self._jump(start)
+
+    def speaking(self) -> bool:
+        """Whether the session's own voice, or one of its marks, sounds at the device now. Quick
+        and safe from any thread: a listener asks before it takes what it hears for a command."""
+        if self.transport.marking:
+            return True
+        if self.state not in (State.PLAYING, State.STOPPING):
+            return False
+        return self.source.speaking(self.position())
+
     def _jump(self, target: int) -> None:
         if self.state in (State.PAUSED, State.BUFFERING):
             self.paused_at = target  # stays paused (or waits), and goes on from there
@@ -311,12 +331,13 @@ class Player:
             title=self.source.title,
             section=section.title if section else "",
             section_index=index,
-            sections=len(self.source.sections()),
+            sections=max(len(self.source.sections()), self.source.section_total),
             position=self.position() / self.sr,
             length=length / self.sr if length is not None else None,
             state=self.state,
             volume=self.volume,
             waiting=self.state is State.BUFFERING or (self.state is State.PLAYING and self.transport.starved),
+            estimate=self.source.estimated_length / self.sr if length is None else None,
         )
 
 

@@ -15,11 +15,13 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.ffmpeg import decode, probe
+from voiceguide.fit import estimated_lengths, steps_length
 from voiceguide.mixer import EventIndex, Mixer
 from voiceguide.render import Progress, RenderOptions, settled_steps, speech_store
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
 from voiceguide.speech_cache import SpeechCache
+from voiceguide.steps import Mark
 from voiceguide.text import sentences
 from voiceguide.timeline import SAMPLE_RATE, End, Event, Horizon, SectionMark, layout
 
@@ -35,6 +37,8 @@ class Section:
 class Source(Protocol):
     title: str
     sample_rate: int
+    section_total: int  # sections in all, known before they are laid out
+    estimated_length: int  # samples, estimated before the speech exists (exact once ``length`` is known)
 
     def sections(self) -> list[Section]: ...
 
@@ -56,6 +60,14 @@ class Source(Protocol):
         """Called once the sound has started: a chance to get ready for what comes next."""
         ...
 
+    def speaking(self, position: int) -> bool:
+        """Whether the session's own voice sounds at sample ``position`` (listening ignores it)."""
+        ...
+
+    def instruction_before(self, position: int) -> int | None:
+        """Where the last instruction spoken at or before ``position`` began, if any."""
+        ...
+
 
 class SessionSource:
     def __init__(
@@ -72,6 +84,9 @@ class SessionSource:
         steps = settled_steps(session, options, store, progress)
         self.steps = steps
         self.store = store
+        self.section_total = sum(isinstance(item, Mark) for item in steps.items)
+        guess = steps_length(steps, estimated_lengths(store.spec.pace), store.spec.pace)
+        self.estimated_length = int(guess * SAMPLE_RATE)
         self._index = EventIndex()
         self._sections: list[Section] = []
         self._horizon = 0
@@ -137,6 +152,16 @@ class SessionSource:
         with self._grew:
             self._grew.wait(timeout)
 
+    def speaking(self, position: int) -> bool:
+        with self._lock:
+            return any(e.kind == "speech" for e in self._index.overlapping(position, position + 1))
+
+    def instruction_before(self, position: int) -> int | None:
+        with self._lock:
+            spoken = [e for e in self._index.overlapping(max(0, position - 60 * SAMPLE_RATE), position + 1)]
+        starts = [e.start for e in spoken if e.kind == "speech" and e.start <= position]
+        return max(starts) if starts else None
+
     def render(self, start: int, count: int) -> np.ndarray:
         return self.mixer.mix(start, count)
 
@@ -155,7 +180,10 @@ class FileSource:
         chapters = [Section(c.title, int(c.start * SAMPLE_RATE)) for c in sorted(info.chapters, key=lambda c: c.start)]
         self._sections = chapters or [Section(info.title, 0)]
         self._sections[0] = Section(self._sections[0].title, 0)
+        self.section_total = len(self._sections)
+        self.estimated_length = self._length
         self.path = path
+        self._spoken = _caption_spans(path.with_suffix(".vtt"))
         self._stream: object = None
         self._at = -1
         self._pending = np.zeros((0, 2), np.float32)
@@ -178,6 +206,17 @@ class FileSource:
     def prepare_ahead(self) -> None:
         return None
 
+    def speaking(self, position: int) -> bool:
+        """From the captions export writes beside the file; without them, always (so that a
+        listener never takes the file's own voice for a command)."""
+        if self._spoken is None:
+            return True
+        return any(start <= position < end for start, end in self._spoken)
+
+    def instruction_before(self, position: int) -> int | None:
+        starts = [start for start, _end in self._spoken or [] if start <= position]
+        return max(starts) if starts else None
+
     def render(self, start: int, count: int) -> np.ndarray:
         if start != self._at:
             self._stream = decode(self.path, start / SAMPLE_RATE)
@@ -193,3 +232,26 @@ class FileSource:
         data = np.concatenate(parts)
         self._pending, self._at = data[count:], start + count
         return data[:count]
+
+
+def _caption_spans(vtt: Path) -> list[tuple[int, int]] | None:
+    """The (start, end) samples of each cue in a WebVTT file, or None without one."""
+    try:
+        text = vtt.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+    def samples(stamp: str) -> int:
+        parts = [float(p) for p in stamp.strip().split(":")]
+        seconds = sum(value * 60**power for power, value in enumerate(reversed(parts)))
+        return int(round(seconds * SAMPLE_RATE))
+
+    spans = []
+    for line in text.splitlines():
+        if "-->" in line:
+            start, _, rest = line.partition("-->")
+            try:
+                spans.append((samples(start), samples(rest.split()[0])))
+            except (ValueError, IndexError):
+                continue
+    return spans

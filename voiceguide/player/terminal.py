@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import select
 import signal
 import sys
 import termios
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
+import numpy as np
+
 from voiceguide.player.core import VOLUME_STEP, Player, State, Status
+from voiceguide.sounds.confirm import confirmation
 from voiceguide.units import format_clock
 
 TICK = 0.03  # seconds between heartbeats
@@ -99,13 +103,24 @@ def status_line(status: Status, width: int) -> str:
     clock = format_clock(status.position)
     if status.length is not None:
         clock += f" / {format_clock(status.length)}  -{format_clock(max(0.0, status.length - status.position))}"
+    elif status.estimate is not None:  # the speech is still being made: the length as estimated
+        clock += f" / ~{format_clock(status.estimate)}"
     parts = [status.title, where, clock, f"vol {status.volume}"] + ([f"[{marker}]"] if marker else [])
     line = "  ".join(p for p in parts if p)
     return line[: max(10, width - 1)]
 
 
-def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: TextIO = sys.stdin) -> None:
-    """Play to the end (or until quit). Keys and the status line only when ``interactive``."""
+def run(
+    player: Player,
+    interactive: bool,
+    out: TextIO = sys.stdout,
+    keys_from: TextIO = sys.stdin,
+    voice: queue.Queue[str] | None = None,
+    listening: Callable[[], bool] = lambda: False,
+) -> None:
+    """Play to the end (or until quit). Keys and the status line only when ``interactive``.
+    Spoken commands arrive on ``voice`` (one more source of events, like the keys); the status
+    line says ``listening`` while ``listening()`` holds."""
     stack = contextlib.ExitStack()
     with stack:
         fd = stack.enter_context(raw_keys(keys_from)) if interactive else None
@@ -118,10 +133,12 @@ def run(player: Player, interactive: bool, out: TextIO = sys.stdout, keys_from: 
                     _dispatch(player, KEYS.get(key, ""), out)
                 if fd is None:
                     _sleep(TICK)
+                while voice is not None and not voice.empty():
+                    obey(player, voice.get_nowait())
                 player.tick()
                 now = player.clock.now()
                 if interactive and now - last_draw >= STATUS_EVERY:
-                    _draw(player, out)
+                    _draw(player, out, listening())
                     last_draw = now
         finally:
             player.close()
@@ -148,9 +165,36 @@ def _dispatch(player: Player, action: str, out: TextIO) -> None:
         out.flush()
 
 
-def _draw(player: Player, out: TextIO) -> None:
+def obey(player: Player, command: str) -> None:
+    """A spoken command ("pause", "resume", "next", "back", "repeat", "louder", "softer",
+    "quit"), each confirmed by its own soft sound (pause and resume by their usual marks)."""
+    if command == "pause" and player.state is State.PLAYING:
+        player.toggle_pause()
+    elif command == "resume" and player.state is State.PAUSED:
+        player.toggle_pause()
+    elif command == "quit":
+        player.quit()
+    elif command in VOICE_ACTIONS:
+        player.transport.mark(_stereo(confirmation(command)))
+        VOICE_ACTIONS[command](player)
+
+
+VOICE_ACTIONS: dict[str, Callable[[Player], None]] = {
+    "next": Player.next_section,
+    "back": Player.restart_section,
+    "repeat": Player.repeat_instruction,
+    "louder": lambda player: player.change_volume(VOLUME_STEP),
+    "softer": lambda player: player.change_volume(-VOLUME_STEP),
+}
+
+
+def _stereo(mono: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.repeat(np.asarray(mono, dtype=np.float32)[:, None], 2, axis=1))
+
+
+def _draw(player: Player, out: TextIO, listening: bool = False) -> None:
     width = os.get_terminal_size(out.fileno()).columns if out.isatty() else 80
-    out.write("\r\x1b[K" + status_line(player.status(), width))
+    out.write("\r\x1b[K" + status_line(player.status(), width) + ("  [listening]" if listening else ""))
     out.flush()
 
 

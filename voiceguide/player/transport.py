@@ -104,6 +104,11 @@ class Transport:
     def playing(self) -> bool:
         return self._playing
 
+    @property
+    def marking(self) -> bool:
+        """A mark (or a confirmation) is sounding, or about to."""
+        return bool(self._marks)
+
     def session_at(self, device_frame: int) -> int | None:
         """The session sample the listener hears at ``device_frame``, or None before the
         first one. In silence after a piece (paused, or the queue ran dry) it is the
