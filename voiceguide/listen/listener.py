@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from voiceguide.errors import VoiceguideError
-from voiceguide.listen.commands import parse_command
+from voiceguide.listen.commands import only_wake_words, parse_command
 from voiceguide.listen.detector import RATE, Detector, Segment
 from voiceguide.listen.microphone import Microphone, Source
 from voiceguide.listen.recogniser import Recogniser
 
+JOIN = 1.0  # seconds: wake words heard alone join the speech that follows this soon ("voice guide, ... pause")
 TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
 
 
@@ -69,6 +72,7 @@ class Listener:
         self.segments = 0  # candidate segments handed to the recogniser
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._wake: Segment | None = None  # the wake words, heard alone just before
 
     def start(self) -> None:
         """Open the source and start listening. Raises ListenError when the source cannot open."""
@@ -125,6 +129,14 @@ class Listener:
         self.segments += 1
         text = self.recogniser.transcribe(segment.samples)
         command = parse_command(text)
+        wake = self._wake
+        if command is None and wake is not None and segment.start - wake.end <= JOIN * RATE:
+            # A slow speaker's comma can split "voice guide, pause" in two: hear the two as one.
+            gap = np.zeros(max(0, segment.start - wake.end), dtype=np.float32)
+            joined = self.recogniser.transcribe(np.concatenate([wake.samples, gap, segment.samples]))
+            if parse_command(joined) is not None:
+                text, command = joined, parse_command(joined)
+        self._wake = segment if only_wake_words(text) else None
         heard = Heard(text, command, segment.start / RATE, segment.end / RATE, time.perf_counter() - began)
         if self.on_heard is not None:
             self.on_heard(heard)
