@@ -144,17 +144,20 @@ class Heard:
 
 
 def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) -> Heard:  # type: ignore[type-arg]
-    """Measure what ``tests/drive.py`` did (``said`` is what it printed) on the recording."""
+    """Measure what ``tests/drive.py`` did (``said`` is what it printed) on the recording. Each
+    moment is measured against the session's offset just before it, so that a stall elsewhere
+    (a busy machine may cause one; it costs no sample) does not move it."""
     fade, span = int(FADE * SR), int(0.3 * SR)
-    before = locate(heard, render, 1.0)
+    before = locate(heard, render, max(0.5, said["key_next"] / SR - 1.2))
     pause_mark = np.asarray(cues.mark("pause"), dtype=np.float64)
     clean = remove(heard, pause_mark, before + said["key_next"] - span, before + said["key_next"] + span)
     stopped = fade_end(clean, render, before, said["paused_at"], fade, span)
-    intact = first_mismatch(clean, render, before, int(0.5 * SR))
+    intact = first_mismatch(clean, render, before, max(0, said["key_next"] - SR))
     after = locate(heard, render, said["resumed_from"] / SR + 1.0)
     resume_mark = np.asarray(cues.mark("resume"), dtype=np.float64)
     where = after + said["resumed_from"]
     clean = remove(heard, resume_mark, where - span, where + span)
     resumed = fade_start(clean, render, after, said["resumed_from"], fade, span)
-    last = first_mismatch(clean, render, after, resumed + int(0.5 * SR))
+    ending = locate(clean, render, max(said["resumed_from"] / SR + 0.5, said["quit_at"] / SR - 1.0), 0.5)
+    last = first_mismatch(clean, render, ending, max(resumed + int(0.5 * SR), said["quit_at"] - SR // 2))
     return Heard(before, after, intact, stopped, resumed, last)

@@ -44,7 +44,10 @@ def test_both_formats_with_the_same_chapters(both: Path) -> None:
     assert names == sorted(
         ["shoulder-rolls.mp3", "shoulder-rolls.m4b", "shoulder-rolls.lrc", "shoulder-rolls.vtt", "voiceguide.m3u8"]
     )
-    assert (both / "voiceguide.m3u8").read_text().splitlines()[1:] == ["#EXTINF:43,Shoulder rolls", "shoulder-rolls.mp3"]
+    seconds = float(ffprobe(both / "shoulder-rolls.mp3")["format"]["duration"])
+    entry, name = (both / "voiceguide.m3u8").read_text().splitlines()[1:]
+    assert name == "shoulder-rolls.mp3" and entry.endswith(",Shoulder rolls")
+    assert abs(int(entry.removeprefix("#EXTINF:").split(",")[0]) - seconds) <= 1, (entry, seconds)
 
     info = ffprobe(both / "shoulder-rolls.m4b")
     audio = [s for s in info["streams"] if s["codec_type"] == "audio"]

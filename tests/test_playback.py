@@ -21,7 +21,17 @@ from voiceguide.player.core import FADE, REWIND
 from voiceguide.sounds import cues
 
 from .audio import read_wav
-from .heard import EXACT, busy_cores, fade_end, fade_start, first_mismatch, locate, quarter_offsets, remove
+from .heard import (
+    EXACT,
+    busy_cores,
+    fade_end,
+    fade_start,
+    first_mismatch,
+    hear_pause_resume_quit,
+    locate,
+    quarter_offsets,
+    remove,
+)
 from .pulse import SR, Pulse, load_recording
 
 pytestmark = pytest.mark.playback
@@ -182,29 +192,20 @@ def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     with busy_cores() if load == "busy" else contextlib.nullcontext():
         with pulse.recording(tmp_path / "rec.raw") as raw:
             said = drive(pulse, session)
-    heard = heard_of(raw)
-    fade, span = int(FADE * SR), int(0.3 * SR)
+    h = hear_pause_resume_quit(heard_of(raw), render, said)
+    fade = int(FADE * SR)
     # The pause: the session up to the fade, which ends where the player says it stopped.
-    before = locate(heard, render, 1.0)
-    clean = remove(heard, _mono(cues.mark("pause")), before + said["key_next"] - span, before + said["key_next"] + span)
-    stopped = fade_end(clean, render, before, said["paused_at"], fade, span)
-    assert abs(stopped - said["paused_at"]) <= 2, "the last sample heard is the one the player recorded"
-    assert first_mismatch(clean, render, before, int(0.5 * SR)) >= stopped - fade - 2, "nothing lost before the pause"
+    assert abs(h.stopped - said["paused_at"]) <= 2, "the last sample heard is the one the player recorded"
+    assert h.intact_until >= h.stopped - fade - 2, "nothing lost before the pause"
     # The position came from the device: the fade began one device latency after what was heard at the key.
-    ahead = (stopped - fade - said["key_heard"]) / SR
+    ahead = (h.stopped - fade - said["key_heard"]) / SR
     assert 0 <= ahead <= said["latency"] + 0.06, f"the position at the key was {ahead:.3f} s behind the sound"
     # The resume: a little before the last sample heard, never after it.
-    after = locate(heard, render, said["resumed_from"] / SR + 1.0)
-    assert after > before + int(1.4 * SR), "the rest came after the pause"
-    clean = remove(
-        heard, _mono(cues.mark("resume")), after + said["resumed_from"] - span, after + said["resumed_from"] + span
-    )
-    resumed = fade_start(clean, render, after, said["resumed_from"], fade, span)
-    assert abs(resumed - said["resumed_from"]) <= 2
-    assert -0.5 * SR <= resumed - stopped <= 0, f"resumed {(resumed - stopped) / SR:+.3f} s from the last sample heard"
+    assert h.after > h.before + int(1.4 * SR), "the rest came after the pause"
+    assert abs(h.resumed - said["resumed_from"]) <= 2
+    assert -0.5 * SR <= h.resumed - h.stopped <= 0, f"resumed {(h.resumed - h.stopped) / SR:+.3f} s from the last sample heard"
     # Quit: the sound stops within 0.1 s of where the listener was.
-    last = first_mismatch(clean, render, after, resumed + int(0.5 * SR))
-    assert abs(last - said["quit_at"]) <= 0.1 * SR, f"the sound went on {(last - said['quit_at']) / SR:.3f} s after q"
+    assert abs(h.last - said["quit_at"]) <= 0.1 * SR, f"the sound went on {(h.last - said['quit_at']) / SR:.3f} s after q"
 
 
 def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
