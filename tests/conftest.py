@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from .pulse import Pulse
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
@@ -42,3 +44,12 @@ def _isolated_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))
     # The plan, the notes and the history of a test are its own, never the user's.
     monkeypatch.setenv("VOICEGUIDE_HOME", str(tmp_path / "voiceguide-home"))
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
+    """A PulseAudio server of the tests' own, with a null sink (see ``pulse``), for a module."""
+    server = Pulse(tmp_path_factory.mktemp("pulse"))
+    server.start()
+    yield server
+    server.stop()

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +23,6 @@ from .listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
 from .pulse import Microphone, Pulse
 
 pytestmark = pytest.mark.playback
-
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
-    server = Pulse(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
-
 
 class ListenTest:
     """``voiceguide listen-test --json`` on the test server, its lines read as they come."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +16,6 @@ from .pulse import SR, Microphone, Pulse, load_recording
 from .test_playback import LONG_SCRIPT, rendered
 
 pytestmark = pytest.mark.playback
-
-
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
-    server = Pulse(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_spoken_quit_ends_the_session(pulse: Pulse, tmp_path: Path, speech_cache: Path) -> None:

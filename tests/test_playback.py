@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,14 +48,6 @@ steps:
   - say: Let your hands rest on your knees.
   - hold: 3s
 """
-
-
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
-    server = Pulse(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
 
 
 LONG_SCRIPT = """\

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -52,14 +51,6 @@ def test_a_quit_after_thirty_seconds_is_recorded_and_one_before_is_not() -> None
     assert abs(entry.heard - (MIN_HEARD + 10 - LATENCY / SR)) < 0.5
     assert _played(61.0, quit_after=False)
     assert [(e.finished, e.heard) for e in recorded()] == [(False, entry.heard), (True, 60.0)]
-
-
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
-    server = Pulse(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def _tone(path: Path, seconds: float) -> Path:
