@@ -34,8 +34,7 @@ class SounddeviceOutput:
         self._newest: tuple[int, float] | None = None  # (first frame of the newest block, its DAC time)
         self._prioritised = False
         self._frozen: int | None = None
-        self.underflows = 0
-        self.underflow_times: list[float] = []
+        self.underflows = 0  # blocks the device asked for too late (the machine was busy)
 
     def open(self, fill: Fill) -> None:
         silence_alsa()
@@ -53,7 +52,6 @@ class SounddeviceOutput:
                 raise_priority()
             if status.output_underflow:
                 self.underflows += 1
-                self.underflow_times.append(float(time.currentTime))
             fill(outdata)
             with self._lock:
                 self._newest = (self._handed, float(time.outputBufferDacTime))

@@ -130,10 +130,6 @@ class Transport:
                 beyond += piece.count - max(0, device_frame - piece.device)
             return self.carried - beyond
 
-    def last_piece(self) -> Piece | None:
-        with self._lock:
-            return self._log[-1] if self._log else None
-
     # -- the device's side ------------------------------------------------------------------
 
     def fill(self, out: np.ndarray) -> None:
