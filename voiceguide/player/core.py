@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.player.output import Fill, Output, raise_all_priorities, raise_priority, restore_priority
+from voiceguide.player.output import Fill, Output, raise_priority, restore_priority
 from voiceguide.player.sources import Section, Source
 from voiceguide.player.transport import Transport
 from voiceguide.sounds import cues
@@ -132,9 +132,6 @@ class Player:
         # This thread feeds the device from now on. The threads that open with the device (its
         # callback, the sound server's client) share its priority; later ones do not.
         self._priority = raise_priority(inherited=True)
-        if self._priority is not None:
-            raise_all_priorities()  # the source's threads hold locks the renderer needs
-            raise_priority(inherited=True)
         # Hand Python's lock to the device's callback within a millisecond of its asking.
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH)

@@ -116,19 +116,6 @@ def raise_priority(inherited: bool = False) -> tuple[int, int] | None:
     return before
 
 
-def raise_all_priorities() -> None:
-    """The same for every thread this process has now (the layout, the speech store): a thread
-    that holds a lock the renderer waits for must not be the one a busy machine holds up. What
-    they start later is not raised."""
-    try:
-        threads = [int(tid) for tid in os.listdir("/proc/self/task")]
-    except OSError:
-        return
-    for tid in threads:
-        with contextlib.suppress(OSError, AttributeError):
-            os.sched_setscheduler(tid, os.SCHED_RR | os.SCHED_RESET_ON_FORK, os.sched_param(PRIORITY))
-
-
 def restore_priority(before: tuple[int, int] | None) -> None:
     if before is not None:
         with contextlib.suppress(OSError):

@@ -17,7 +17,6 @@ import numpy as np
 from voiceguide.ffmpeg import decode, probe
 from voiceguide.fit import estimated_lengths, steps_length
 from voiceguide.mixer import EventIndex, Mixer
-from voiceguide.player.output import raise_priority
 from voiceguide.render import Progress, RenderOptions, settled_steps, speech_store
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
@@ -109,7 +108,6 @@ class SessionSource:
         would hold up the first sound."""
 
         def warm() -> None:
-            raise_priority()  # as the renderer's: it holds the speech store's lock while it loads
             try:
                 for sentence in self._ordered[:WARM_CLIPS]:
                     self.store.clip(sentence)
