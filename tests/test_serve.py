@@ -374,6 +374,86 @@ def _terminal_qr(url: str) -> str:
     return out.getvalue()
 
 
+def _plan_home(home: Path) -> tuple[dict[str, str], str, str]:
+    """A library of one technique; a plan with it today and on the day before, and a note on
+    it. Returns the environment that holds them, today and the day before.
+
+    Its zone is one where today is not a Monday and midnight is not near, so that the day
+    before comes first in the plan's own (weekly) order and today's session has to be moved."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from voiceguide.practice.plan import DAYS
+
+    now = dt.datetime.now(dt.UTC)
+    for zone in ("UTC", "Pacific/Kiritimati", "Etc/GMT+12"):  # UTC, +14 h and -12 h
+        local = now.astimezone(ZoneInfo(zone))
+        if local.weekday() != 0 and dt.time(0, 10) < local.time() < dt.time(23, 50):
+            break
+    else:
+        raise AssertionError("no zone fits")  # cannot happen: the three span 26 hours
+    today, before = DAYS[local.weekday()], DAYS[local.weekday() - 1]
+    (home / "library").mkdir(parents=True)
+    (home / "library" / "quiet-breath.yaml").write_text(
+        "title: Quiet breath\nsteps:\n  - say: Sit comfortably.\n  - hold: 2s to 8s\n"
+    )
+    env = {"VOICEGUIDE_HOME": str(home), "VOICEGUIDE_LIBRARY": str(home / "library")}
+    (home / "plan.yaml").write_text(
+        f'goal: stress-relief\nminutes: 1\ntime: "20:00"\nzone: {zone}\ndays:\n  {before}:\n    - quiet-breath: 10s\n'
+        f"  {today}:\n    - quiet-breath: 12s\n"
+    )
+    result = CliRunner().invoke(app, ["note", "add", "Breathe low", "--technique", "quiet-breath"], env=env)
+    assert result.exit_code == 0, result.output
+    return env, today, before
+
+
+def test_a_plan_is_served_with_today_first(tmp_path: Path, speech_cache: Path) -> None:
+    from voiceguide.practice.plan import DAY_NAMES
+
+    env, today, other = _plan_home(tmp_path / "home")
+    first, second = f"plan-{DAY_NAMES[today].lower()}", f"plan-{DAY_NAMES[other].lower()}"
+    env["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
+    running = Server(["--plan", "--voice", "system", "--music", "none", "--cache-dir", str(tmp_path / "cache")], env)
+    try:
+        page = running.get(running.path()).body.decode()
+        order = re.findall(r'<article class="session( today)?" id="s-([a-z-]+)"', page)
+        assert order == [(" today", first), ("", second)], order  # in the plan, the day before comes first
+        assert page.count('class="badge">Today<') == 1
+        reply = running.get(running.path(f"sessions/{first}.mp3"))
+        assert reply.status == 200, reply.body[:300]
+        folder = cached(tmp_path / "cache", first, "mp3").parent
+        assert "Breathe low" in (folder / f"{first}.vtt").read_text(), "the therapist's note is spoken"
+        assert str(ID3(folder / f"{first}.mp3")["TIT2"]).startswith(f"{DAY_NAMES[today]} practice")
+        running.get(running.path("feed.xml"))  # a feed asks for every session it cannot list yet
+        until = time.monotonic() + 300
+        while (state := json.loads(running.get(running.path(f"status/{second}.json")).body))["state"] != "ready":
+            assert state["state"] != "failed" and time.monotonic() < until, state
+            time.sleep(0.1)
+        channel = ET.fromstring(running.get(running.path("feed.xml")).body).find("channel")
+        assert channel is not None
+        titles = [item.findtext("title") or "" for item in channel.iter("item")]
+        assert [t.split(" ")[0] for t in titles] == [DAY_NAMES[today], DAY_NAMES[other]], titles
+    finally:
+        running.stop()
+
+
+def test_today_is_a_target_and_no_plan_is_one_line(tmp_path: Path, speech_cache: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["serve", "--plan"], env={"VOICEGUIDE_HOME": str(tmp_path / "none")})
+    assert result.exit_code == 2 and "there is no plan yet" in result.output and "Traceback" not in result.output
+    env, today, _other = _plan_home(tmp_path / "home")
+    env["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
+    running = Server(["today", "--no-notes", "--voice", "system", "--cache-dir", str(tmp_path / "cache")], env)
+    try:
+        page = running.get(running.path()).body.decode()
+        from voiceguide.practice.plan import DAY_NAMES
+
+        assert re.findall(r'id="s-([a-z-]+)"', page) == [f"plan-{DAY_NAMES[today].lower()}"]
+        assert 'class="badge">Today<' in page
+    finally:
+        running.stop()
+
+
 def test_bad_input_and_a_busy_port(tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"VOICEGUIDE_HOME": str(tmp_path / "home")}

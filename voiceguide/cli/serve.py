@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from voiceguide.cli import app, err, guarded
-from voiceguide.cli.options import LengthOpt, MusicOpt, PaceOpt, SeedOpt, VoiceOpt, render_options
+from voiceguide.cli.options import (
+    GuidanceOpt,
+    LengthOpt,
+    MusicOpt,
+    NoNotesOpt,
+    PaceOpt,
+    SeedOpt,
+    VoiceOpt,
+    render_options,
+)
 
 
 @app.command()
@@ -18,9 +28,12 @@ from voiceguide.cli.options import LengthOpt, MusicOpt, PaceOpt, SeedOpt, VoiceO
 def serve(
     targets: Annotated[
         list[str] | None,
-        typer.Argument(metavar="NAME|PATH|DIR...", help="Library names, script files or folders of scripts."),
+        typer.Argument(
+            metavar="NAME|PATH|DIR...", help="Library names, script files, folders of scripts, today or plan-monday."
+        ),
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="Serve every technique and routine in the library.")] = False,
+    plan: Annotated[bool, typer.Option("--plan", help="Serve every day of your plan, today's session first.")] = False,
     host: Annotated[
         str | None,
         typer.Option("--host", help="The address to listen on (default 127.0.0.1, or the LAN address with --lan)."),
@@ -38,10 +51,13 @@ def serve(
     music: MusicOpt = None,
     length: LengthOpt = None,
     seed: SeedOpt = 1,
+    guidance: GuidanceOpt = "full",
+    no_notes: NoNotesOpt = False,
 ) -> None:
     """Serve sessions to a phone: a web page with players and chapters, a podcast feed, MP3 and M4B files.
 
     The first line printed is the address to open, with its secret token. Sessions are rendered when first asked for.
+    With --plan, the page puts today's session first.
     """
     from voiceguide.errors import MissingToolError, ServeError
 
@@ -57,8 +73,10 @@ def serve(
     from voiceguide.serve.access import lan_address, token
     from voiceguide.serve.catalog import Catalog, targets_of
 
-    names = targets_of(list(targets or []), every)
-    catalog = Catalog(names, render_options(voice, pace, music, length, seed), cache_dir or _default_cache())
+    names = targets_of(list(targets or []), every, plan)
+    sessions, today = _sessions(names, plan, no_notes)
+    options = render_options(voice, pace, music, length, seed, guidance)
+    catalog = Catalog(sessions, options, cache_dir or _default_cache(), today)
     catalog.log = lambda line: err(f"voiceguide: {line}")
     key = token()
     shown = lan_address() if lan else None
@@ -90,6 +108,21 @@ def serve(
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         catalog.close()
+
+
+def _sessions(names: list[str], plan: bool, no_notes: bool) -> tuple[list[Any], Callable[[], str | None]]:
+    """The sessions to serve (the plan's days first), with the therapist's notes unless told not to, and a function
+    that names today's session of the plan (None without a plan, or on a day it has none)."""
+    from voiceguide.cli.notes import confirm_avoided, load_target
+    from voiceguide.practice.sessions import current_plan, is_plan_target, plan_sessions, today_name
+
+    sessions = (plan_sessions(not no_notes) if plan else []) + [load_target(name, no_notes) for name in names]
+    for session in sessions:
+        confirm_avoided(session, no_notes)
+    if not plan and not any(is_plan_target(name) for name in names):
+        return sessions, lambda: None
+    kept = current_plan()
+    return sessions, lambda: today_name(kept)
 
 
 def _default_cache() -> Path:

@@ -34,6 +34,16 @@ def today_key(plan: Plan, now: dt.datetime | None = None) -> str:
     return DAYS[moment.astimezone(ZoneInfo(plan.zone)).weekday()]
 
 
+def today_name(plan: Plan, now: dt.datetime | None = None) -> str | None:
+    """The name of today's session of the plan, or None on a day it holds nothing."""
+    day = plan.day(today_key(plan, now))
+    return None if day is None else day_name(day)
+
+
+def day_name(day: Day) -> str:
+    return f"{PREFIX}{DAY_NAMES[day.day].lower()}"
+
+
 def day_session(plan: Plan, day: Day) -> Routine:
     """A day of the plan as one session: its techniques in order, each fitted to its time."""
     from voiceguide.practice.goals import GOALS
@@ -41,7 +51,7 @@ def day_session(plan: Plan, day: Day) -> Routine:
     goal = GOALS[plan.goal].title if plan.goal in GOALS else plan.goal
     entries = tuple(Entry(library.load(item.name), item.seconds) for item in day.items)
     return Routine(
-        name=f"{PREFIX}{DAY_NAMES[day.day].lower()}",
+        name=day_name(day),
         path=home.plan_path(),
         title=f"{day.title} practice: {goal.lower()}",
         entries=entries,
@@ -66,7 +76,7 @@ def plan_day(plan: Plan, target: str) -> Day:
 
 
 def session_names(plan: Plan) -> list[str]:
-    return [f"{PREFIX}{d.title.lower()}" for d in plan.days]
+    return [day_name(d) for d in plan.days]
 
 
 def is_plan_target(target: str) -> bool:

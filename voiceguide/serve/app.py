@@ -80,14 +80,16 @@ async def _to_page(request: Request, _catalog: Catalog) -> Response:
 
 
 async def _page(_request: Request, catalog: Catalog) -> Response:
-    items = [(listing, catalog.ready(listing)) for listing in catalog.listings.values()]
-    return HTMLResponse(await run_in_threadpool(page.page, items), headers=NO_STORE)
+    offered = catalog.offered()
+    items = [(listing, catalog.ready(listing)) for listing in offered]
+    today = next((listing.slug for listing in offered if catalog.is_today(listing)), None)
+    return HTMLResponse(await run_in_threadpool(page.page, items, today), headers=NO_STORE)
 
 
 async def _feed(request: Request, catalog: Catalog) -> Response:
     base = f"{str(request.base_url).rstrip('/')}/{request.path_params['token']}/"
     episodes = []
-    for listing in catalog.listings.values():
+    for listing in catalog.offered():
         rendered = catalog.ready(listing)
         if rendered is None:
             catalog.request(listing)  # rendered in the background; the next refresh lists it

@@ -38,7 +38,7 @@ class Listing:
 
     slug: str
     stem: str
-    target: Path
+    session: Session
     title: str
     summary: str
     areas: tuple[str, ...]
@@ -85,13 +85,15 @@ def files_of(session: Session) -> list[Path]:
 
 
 def content_digest(session: Session, options: RenderOptions) -> str:
+    """The options, the session as loaded (with any notes it was given) and every file it is made of."""
     digest = hashlib.sha256(json.dumps(asdict(options), sort_keys=True).encode())
+    digest.update(repr(session).encode() + b"\0")
     for path in files_of(session):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def targets_of(names: list[str], every: bool) -> list[str]:
+def targets_of(names: list[str], every: bool, plan: bool = False) -> list[str]:
     """Names, script files and folders of scripts (searched deeply), as script targets."""
     out: list[str] = []
     for name in names:
@@ -105,29 +107,39 @@ def targets_of(names: list[str], every: bool) -> list[str]:
             out.append(name)
     if every:
         out += [str(entry.path) for entry in library.entries()]
-    if not out:
-        raise UsageError("name at least one technique, routine or folder to serve, or use --all")
+    if not out and not plan:
+        raise UsageError("name at least one technique, routine or folder to serve, or use --all or --plan")
     return list(dict.fromkeys(out))
 
 
 class Catalog:
-    """The sessions on offer, with a renderer that makes each one's files once."""
+    """The sessions on offer, with a renderer that makes each one's files once.
 
-    def __init__(self, targets: list[str], options: RenderOptions, cache_dir: Path) -> None:
+    ``today`` names the session to offer first (a plan's session for today), asked afresh
+    each time, so that a server left running moves on at midnight."""
+
+    def __init__(
+        self,
+        sessions: list[Session],
+        options: RenderOptions,
+        cache_dir: Path,
+        today: Callable[[], str | None] = lambda: None,
+    ) -> None:
         parse_spec(options.voice, get_pace(options.pace))  # a bad --voice or --pace is bad input now, not later
         if options.music:
             open_music(options.music, options.seed)
         self.options = options
         self.cache_dir = cache_dir
-        sessions = [(library.resolve(t), library.load(t)) for t in targets]
-        slugs = unique([slugify(s.name) for _p, s in sessions])
+        self.today = today
+        sessions = list({(s.name, str(s.path)): s for s in sessions}.values())  # each session once
+        slugs = unique([slugify(s.name) for s in sessions])
         self.listings: dict[str, Listing] = {}
-        for slug, (path, session) in zip(slugs, sessions, strict=True):
+        for slug, session in zip(slugs, sessions, strict=True):
             digest = content_digest(session, options)
             self.listings[slug] = Listing(
                 slug=slug,
                 stem=slugify(session.name),
-                target=path,
+                session=session,
                 title=session.title,
                 summary=session.summary,
                 areas=tuple(session.areas),
@@ -151,6 +163,14 @@ class Catalog:
 
         for child in multiprocessing.active_children():
             child.terminate()
+
+    def offered(self) -> list[Listing]:
+        """The sessions in the order a person sees them: today's first, then as given."""
+        first = self.today()
+        return sorted(self.listings.values(), key=lambda listing: listing.session.name != first)
+
+    def is_today(self, listing: Listing) -> bool:
+        return listing.session.name == self.today()
 
     def listing(self, slug: str) -> Listing:
         """The session named ``slug``; KeyError when there is none."""
@@ -247,7 +267,7 @@ class Catalog:
         started = time.perf_counter()
         folder = self.folder(listing)
         formats = fmt if self.ready(listing) else ",".join(dict.fromkeys(["mp3", fmt]))
-        request = ExportRequest((str(listing.target),), folder, self.options, force=True, jobs=1, fmt=formats)
+        request = ExportRequest((), folder, self.options, force=True, jobs=1, fmt=formats, sessions=(listing.session,))
         export(request, progress=progress, track_progress=lambda _slug: progress)
         self.log(f"ready {listing.slug} ({fmt}) in {time.perf_counter() - started:.1f} s")
         done = self.ready(listing, fmt)

@@ -28,6 +28,9 @@ h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 0 0 0.2rem; }
 .meta, .summary { margin: 0.2rem 0; color: var(--muted); }
 .summary { color: var(--fg); }
+.session.today { border: 2px solid var(--accent); }
+.badge { display: inline-block; margin: 0 0 0.3rem; padding: 0.05rem 0.55rem; border-radius: 999px;
+  background: var(--accent); color: var(--accent-fg); font-size: 0.85rem; font-weight: 600; }
 audio { width: 100%; margin: 0.8rem 0 0.3rem; }
 .now { min-height: 2.9em; margin: 0.3rem 0 0.6rem; font-size: 1.1rem; }
 .chapters { list-style: none; padding: 0; margin: 0; }
@@ -100,9 +103,10 @@ document.querySelectorAll(".session").forEach(wire);
 """
 
 
-def page(items: list[tuple[Listing, Rendered | None]]) -> str:
-    """The whole page. URLs in it are relative to the page, which lives at ``/TOKEN/``."""
-    articles = "\n".join(_session(listing, rendered) for listing, rendered in items)
+def page(items: list[tuple[Listing, Rendered | None]], today: str | None = None) -> str:
+    """The whole page, in the order given; the session whose slug is ``today`` is marked as
+    today's. URLs in it are relative to the page, which lives at ``/TOKEN/``."""
+    articles = "\n".join(_session(listing, rendered, listing.slug == today) for listing, rendered in items)
     empty = "" if items else "<p>No sessions are being served.</p>"
     return f"""<!doctype html>
 <html lang="en">
@@ -126,14 +130,15 @@ def page(items: list[tuple[Listing, Rendered | None]]) -> str:
 """
 
 
-def _session(listing: Listing, rendered: Rendered | None) -> str:
+def _session(listing: Listing, rendered: Rendered | None, today: bool = False) -> str:
     slug = escape(listing.slug)
     lo, hi = listing.minutes
     estimate = f"about {lo:g} to {hi:g} min" if lo != hi else f"about {lo:g} min"
     length = format_clock(rendered.duration_ms / 1000) if rendered else estimate
     meta = " · ".join([length] + ([", ".join(listing.areas)] if listing.areas else []))
     head = f"""<div class="head"><img class="cover" src="sessions/{slug}.png" alt="" width="84" height="84">
-<div><h2>{escape(listing.title)}</h2><p class="meta">{escape(meta)}</p></div></div>
+<div>{'<p class="badge">Today</p>' if today else ""}<h2>{escape(listing.title)}</h2>
+<p class="meta">{escape(meta)}</p></div></div>
 <p class="summary">{escape(listing.summary)}</p>"""
     if rendered is None:
         body = """<div class="prepare"><button type="button">Prepare this session</button>
@@ -149,4 +154,5 @@ def _session(listing: Listing, rendered: Rendered | None) -> str:
 <p class="now" aria-live="polite"></p>
 <ol class="chapters">{chapters}</ol>
 <p class="downloads"><a href="sessions/{slug}.mp3" download>MP3</a><a href="sessions/{slug}.m4b" download>M4B</a></p>"""
-    return f'<article class="session" id="s-{slug}" data-slug="{slug}">\n{head}\n{body}\n</article>'
+    marked = " today" if today else ""
+    return f'<article class="session{marked}" id="s-{slug}" data-slug="{slug}">\n{head}\n{body}\n</article>'
