@@ -5,6 +5,9 @@ SHELL := /bin/bash
 
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
+# The suite runs on one worker a core (at most 4); the tests that play sound keep to one of them.
+WORKERS  ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+PARALLEL ?= -n $(WORKERS) --dist loadgroup
 STAMP := $(VENV)/.installed
 SUPPORTED := 3.11, 3.12 or 3.13
 # The package with every optional feature, and what the tests and benchmarks use.
@@ -75,7 +78,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/voiceguide validate --strict scripts/
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL)
 
 # The whole suite on every supported interpreter found (on PATH, or kept by pyenv), each in a
 # .venv of its own (.venv-3.12, ...), then a table of version, tests passed and time.
@@ -85,7 +88,7 @@ test-all: system-packages
 			$$c -c 'import sys' >/dev/null 2>&1 && { py=$$($$c -c 'import sys; print(sys.executable)'); break; }; done; \
 		if [ -z "$$py" ]; then printf '%s\tnot found\t-\n' $$v >> .test-all.txt; continue; fi; \
 		$(MAKE) --no-print-directory venv VENV=.venv-$$v PYTHON=$$py || { printf '%s\tsetup failed\t-\n' $$v >> .test-all.txt; continue; }; \
-		start=$$(date +%s); .venv-$$v/bin/python -m pytest -q -p no:cacheprovider | tee .test-all-$$v.log | tail -1; \
+		start=$$(date +%s); .venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(PARALLEL) | tee .test-all-$$v.log | tail -1; \
 		line=$$(grep -E '[0-9]+ (passed|failed)' .test-all-$$v.log | tail -1); \
 		printf '%s\t%s\t%ss\n' "$$($$py -c 'import platform; print(platform.python_version())')" "$$line" $$(( $$(date +%s) - start )) >> .test-all.txt; \
 	done; echo; printf 'python\ttests\ttime\n'; cat .test-all.txt; ! grep -qvE '\t[0-9]+ passed[^,]*\s*in' .test-all.txt

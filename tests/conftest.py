@@ -34,9 +34,33 @@ def write(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One speech cache for the whole run, so each sentence is synthesised once."""
+    """One speech cache for the whole run, so each sentence is synthesised once: shared by
+    every worker of a parallel run (the cache is safe for many writers, as its tests show)."""
     shared = os.environ.get("VOICEGUIDE_TEST_CACHE")
-    return Path(shared) if shared else tmp_path_factory.mktemp("speech-cache")
+    if shared:
+        return Path(shared)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.getbasetemp().parent / "speech-cache"  # beside each worker's own folder
+        folder.mkdir(exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("speech-cache")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``), every test that
+    plays through a sound server or listens on a microphone runs on one worker, one after
+    another, as they would alone, while the other workers render; they go first, as they
+    take the longest in all, and the benchmark's check (the longest single test) next."""
+    for item in items:
+        if item.get_closest_marker("playback"):
+            item.add_marker(pytest.mark.xdist_group("sound"))
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("playback"):
+            return 0
+        return 1 if item.path.name == "test_bench.py" else 2
+
+    items.sort(key=rank)  # stable: each module's tests stay in their order
 
 
 @pytest.fixture(autouse=True)
