@@ -116,6 +116,28 @@ def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start
     return start + int(wrong[0]) if len(wrong) else start + len(heard)
 
 
+def heard_until(recording: np.ndarray, render: np.ndarray, offset: int, start: float = 0.5) -> float:
+    """Seconds into the session up to which the recording holds it: the end of the last quarter
+    second (from ``start`` on) that correlates with the render at ``offset`` (give or take 2 ms)
+    with a normalised score of at least 0.9. For sound that passed through a resampler, which
+    ``first_mismatch`` would call wrong from its first sample."""
+    quarter, slack = SR // 4, SR // 500
+    last = start
+    for begin in range(int(start * SR), len(render) - quarter + 1, quarter):
+        piece = render[begin : begin + quarter]
+        if not np.any(piece):
+            continue
+        low = offset + begin - slack
+        heard = recording[max(0, low) : offset + begin + quarter + slack]
+        if low < 0 or len(heard) < quarter + 2 * slack:
+            break
+        scores = signal.correlate(heard, piece, mode="valid")
+        energy = np.sqrt(np.sum(piece**2) * np.convolve(heard**2, np.ones(quarter), mode="valid"))
+        if np.max(scores / np.maximum(energy, 1e-12)) >= 0.9:
+            last = (begin + quarter) / SR
+    return last
+
+
 @contextmanager
 def busy_cores() -> Iterator[None]:
     """A busy loop on every core, for as long as the block runs."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .heard import first_mismatch, locate
+from .heard import first_mismatch, heard_until, locate
 from .listening import spoken
 from .pulse import SR, Microphone, Pulse, load_recording
 from .test_playback import LONG_SCRIPT, rendered
@@ -58,3 +58,81 @@ def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_pat
     assert done.returncode == 0, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("voiceguide: cannot listen (") and lines[0].endswith("playing without listening"), lines
+
+
+TALK = "title: Talk\nsteps:\n" + "".join(
+    f"  - say: Let your shoulders sink a little lower with each slow breath, and feel the floor hold you, part {n}.\n"
+    for n in range(1, 4)
+)
+
+
+def _quit_while_it_speaks(pulse: Pulse, mic: Microphone, session: dict, *flags: str) -> tuple[np.ndarray, str]:  # type: ignore[type-arg]
+    """Play ``session`` with ``flags``, saying "voice guide quit" every 5 s while it plays;
+    the recording of the speakers, and what the player said on stderr."""
+    quit_said = spoken("system", ["Voice guide quit."], Path(session["env"]["VOICEGUIDE_CACHE_DIR"]))[0]
+    with pulse.recording(Path(session["script"]).with_suffix(f".{len(flags)}.raw")) as raw:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "play", str(session["script"]), *flags],
+            env={**pulse.env, **session["env"], **{k: pulse.env[k] for k in ("HOME", "XDG_RUNTIME_DIR")}},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        while process.poll() is None:
+            mic.say(quit_said).wait(30)
+            try:
+                process.wait(5.0)
+            except subprocess.TimeoutExpired:
+                continue
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    return load_recording(raw)[:, 0], err.decode()
+
+
+def test_with_the_echo_cancelled_a_command_is_heard_while_the_session_speaks(
+    pulse: Pulse, tmp_path: Path, speech_cache: Path
+) -> None:
+    """The session talks without a break; a "voice guide quit" said over it is obeyed through
+    PulseAudio's echo canceller, and not without it. The canceller is gone when play ends."""
+    session = rendered(tmp_path, "talk", TALK, speech_cache)
+    render = session["render"]
+    spans = [(e["start"], e["end"]) for e in session["cues"]["events"] if e["kind"] == "speech"]
+    mic = Microphone(pulse, echo=True)
+    try:
+        heard, err = _quit_while_it_speaks(pulse, mic, session, "--listen")
+        last = heard_until(heard, render, locate(heard, render, 1.0))
+        assert last >= spans[-1][1], (
+            f"without the canceller, nothing said over the session's voice is heard, but it quit at {last:.1f} s"
+        )  # a command said in the quiet after its last words is (and may be) obeyed
+        assert err == ""
+        heard, err = _quit_while_it_speaks(pulse, mic, session, "--listen", "--echo-cancel")
+    finally:
+        mic.remove()
+    assert err == "", "no complaint: the canceller was there"
+    # The canceller works at 48 kHz, so the sound is resampled on its way: found by correlation.
+    last = heard_until(heard, render, locate(heard, render, 1.0))
+    assert any(start + 0.5 <= last <= end for start, end in spans[:-1]), (
+        f"the quit came at {last:.1f} s, while the session was speaking, before its last words: {spans}"
+    )
+    modules = subprocess.run(["pactl", "list", "short", "modules"], env=pulse.env, capture_output=True, text=True)
+    assert "module-echo-cancel" not in modules.stdout, "unloaded when play ended"
+
+
+def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speech_cache: Path) -> None:
+    """No sound server to load the canceller into: one line, and the session plays on."""
+    from .pulse import Pulse as Server
+
+    (tmp_path / "p").mkdir()
+    server = Server(tmp_path / "p")
+    server.start()
+    try:
+        script = tmp_path / "short.yaml"
+        script.write_text("title: Short\nsteps:\n  - say: Rest your hands.\n  - hold: 2s\n")
+        env = {**server.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
+        # The server's only source is its speakers' monitor: there is no microphone to cancel the echo for.
+        done = subprocess.run([sys.executable, "-m", "voiceguide", "play", str(script), "--echo-cancel"],
+                              env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("voiceguide: cannot cancel the echo ("), lines
+    assert lines[0].endswith("listening only while the session is quiet"), lines

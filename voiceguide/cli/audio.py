@@ -172,6 +172,13 @@ def play(
     listen: Annotated[
         bool, typer.Option("--listen", help='Obey spoken commands: "voice guide pause", "voice guide next", ...')
     ] = False,
+    echo_cancel: Annotated[
+        bool,
+        typer.Option(
+            "--echo-cancel",
+            help="Listen (as --listen) while the session speaks too, through PulseAudio's echo canceller.",
+        ),
+    ] = False,
 ) -> None:
     """Play a session through the sound device, starting at once.
 
@@ -205,20 +212,40 @@ def play(
             source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
+    echo = cancel_echo() if echo_cancel else None  # before the sound and the microphone open
     player = Player(source, output, volume=volume)
     commands: queue.Queue[str] = queue.Queue()
-    listener = start_listening(player, commands) if listen else None
+    listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
     try:
         run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
     finally:
         if listener is not None:
             listener.stop()
+        if echo is not None:
+            echo.close()
         recorder.finish(heard_from(player))  # also after q and Ctrl-C
 
 
-def start_listening(player: Any, commands: queue.Queue[str]) -> Any:
+def cancel_echo() -> Any:
+    """PulseAudio's echo canceller between the session and the microphone, or None, said in one
+    line, where it cannot be set up (listening then pauses while the session speaks)."""
+    from voiceguide.errors import ListenError
+    from voiceguide.listen import missing
+    from voiceguide.listen.echo import EchoCancel
+
+    if missing() is not None:
+        return None  # start_listening says why it cannot listen at all
+    try:
+        return EchoCancel.start()
+    except ListenError as exc:
+        err(f"voiceguide: cannot cancel the echo ({exc}); listening only while the session is quiet")
+        return None
+
+
+def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: bool = False) -> Any:
     """A listener that puts each spoken command on ``commands``, deaf while the session's own
-    voice sounds; or None, said in one line, where it cannot listen (the session plays on)."""
+    voice sounds (unless ``echo_cancelled``: then it hears through the session, whose sound the
+    canceller takes away); or None, said in one line, where it cannot listen (the session plays on)."""
     from voiceguide.errors import ListenError
     from voiceguide.listen import Listener, missing
 
@@ -231,7 +258,7 @@ def start_listening(player: Any, commands: queue.Queue[str]) -> Any:
     listener = Listener(
         WhisperRecogniser(),
         commands.put,
-        player.speaking,
+        (lambda: False) if echo_cancelled else player.speaking,
         on_error=lambda message: err(f"voiceguide: stopped listening ({message}); the session plays on"),
     )
     try:
