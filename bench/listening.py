@@ -35,6 +35,7 @@ from tests.listening import (  # noqa: E402
 )
 
 VOICES = ("natural", "system")
+LEAD = 10  # seconds of the session's start played before the first command said over its voice
 BEFORE, AFTER = 2.0, 2.5  # seconds of the session kept before each command's place and after the phrase
 
 
@@ -55,16 +56,31 @@ def pacat(samples: np.ndarray, sink: str) -> subprocess.Popen[bytes]:
     return player
 
 
-def hold_scenes(rendered: Rendered, clips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
-    """The session cut down to the holds where the commands are said: for each command, the end of the
-    instruction before its hold and the hold itself. Returns the speaker's sound, the talker's sound,
-    where the session's voice speaks and where each phrase is (16 kHz samples)."""
-    need = max(len(c) for c in clips) / RATE + 2.0
-    places = holds(rendered, need)[: len(clips)]
+def in_speech(rendered: Rendered, need: float) -> list[int]:
+    """Start samples (16 kHz) half a second into the session's sentences where ``need`` seconds of
+    talking fit inside the sentence; one place per sentence."""
+    return [s + RATE // 2 for s, e in rendered.speech if (e - s) / RATE >= need + 0.5]
+
+
+def hold_scenes(
+    rendered: Rendered, clips: list[np.ndarray], over_speech: bool = False
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    """The session cut down to the places where the commands are said: for each command, the end of the
+    instruction before its hold and the hold itself (or, ``over_speech``, a sentence of the session's
+    voice, the phrase said over it). Returns the speaker's sound, the talker's sound, where the session's
+    voice speaks and where each phrase is (16 kHz samples)."""
+    longest = max(len(c) for c in clips) / RATE
+    places = (in_speech(rendered, longest) if over_speech else holds(rendered, longest + 2.0))[: len(clips)]
     if len(places) < len(clips):
-        raise RuntimeError(f"only {len(places)} holds are long enough")
+        raise RuntimeError(f"only {len(places)} {'sentences' if over_speech else 'holds'} are long enough")
     speaker, talker, speech, phrases = [], [], [], []
     at = 0
+    if over_speech:  # the session's first seconds, as play starts with them: the canceller settles
+        lead = LEAD * RATE
+        speaker.append(rendered.samples[:lead])
+        talker.append(np.zeros(lead, np.float32))
+        speech += [(s, min(e, lead)) for s, e in rendered.speech if s < lead]
+        at = lead
     for clip, place in zip(clips, places, strict=True):
         lo, hi = place - int(BEFORE * RATE), place + len(clip) + int(AFTER * RATE)
         speaker.append(rendered.samples[lo:hi])
@@ -77,9 +93,12 @@ def hold_scenes(rendered: Rendered, clips: list[np.ndarray]) -> tuple[np.ndarray
     return np.concatenate(speaker), np.concatenate(talker), speech, phrases
 
 
-def caught(voice: str, count: int, script: Path) -> dict[str, object]:
+def caught(voice: str, count: int, script: Path, cancelled: bool = False) -> dict[str, object]:
     """Commands said in the holds of a session, through the default microphone, while the session
-    plays on the speaker sink (whose echo reaches the microphone). Runs in the PulseAudio env."""
+    plays on the speaker sink (whose echo reaches the microphone). Runs in the PulseAudio env.
+
+    ``cancelled``: each command is said over the session's voice instead, and the session plays
+    through PulseAudio's echo canceller (as ``play --echo-cancel``), the microphone heard all along."""
     from voiceguide.listen import Heard, Listener
     from voiceguide.listen.commands import parse_command
     from voiceguide.listen.microphone import BLOCK
@@ -87,8 +106,13 @@ def caught(voice: str, count: int, script: Path) -> dict[str, object]:
 
     rendered = render(script, voice)
     wanted = [COMMAND_PHRASES[i % len(COMMAND_PHRASES)] for i in range(count)]
-    speaker, talker, speech, phrases = hold_scenes(rendered, spoken(voice, wanted))
+    speaker, talker, speech, phrases = hold_scenes(rendered, spoken(voice, wanted), over_speech=cancelled)
     scene = Rendered(speaker, speech)
+    canceller = None
+    if cancelled:
+        from voiceguide.listen.echo import EchoCancel
+
+        canceller = EchoCancel.start()  # before any stream opens: they go through it
     heard: list[tuple[float, Heard]] = []
     captured: list[float] = []  # when each block of the microphone's stream was captured
     started = [0.0]
@@ -111,7 +135,7 @@ def caught(voice: str, count: int, script: Path) -> dict[str, object]:
 
     def muted() -> bool:  # asked once per block, as it is captured
         captured.append(time.monotonic())
-        return playing()
+        return False if cancelled else playing()
 
     listener = Listener(recogniser, lambda c: None, muted, on_heard=lambda h: heard.append((time.monotonic(), h)))
     listener.start()
@@ -131,6 +155,8 @@ def caught(voice: str, count: int, script: Path) -> dict[str, object]:
     time.sleep(AFTER)
     wall, spent = time.monotonic() - started[0], cpu() - cpu0
     listener.stop()
+    if canceller is not None:
+        canceller.close()
 
     def when(seconds: float) -> float:  # the wall time a sample of the stream was captured
         return captured[min(int(seconds * RATE) // BLOCK, len(captured) - 1)]
@@ -218,9 +244,11 @@ def noise(seconds: float) -> dict[str, object]:
     return {"commands": [h.text for h in heard if h.command], "segments": len(heard), "failure": listener.failure}
 
 
-def caught_in(pulse_env: dict[str, str], voice: str, count: int, script: Path) -> dict[str, object]:
+def caught_in(
+    pulse_env: dict[str, str], voice: str, count: int, script: Path, cancelled: bool = False
+) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, __file__, "caught", voice, str(count), str(script)],
+        [sys.executable, __file__, "caught", voice, str(count), str(script), *(["cancelled"] if cancelled else [])],
         env=pulse_env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     if done.returncode != 0:
@@ -240,4 +268,4 @@ def summary(trial: dict[str, object]) -> tuple[int, int, float | None, float | N
 if __name__ == "__main__":
     if sys.argv[1] == "caught":
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
-        print(json.dumps(caught(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))))
+        print(json.dumps(caught(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5:] == ["cancelled"])))
