@@ -116,25 +116,37 @@ def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start
     return start + int(wrong[0]) if len(wrong) else start + len(heard)
 
 
-def heard_until(recording: np.ndarray, render: np.ndarray, offset: int, start: float = 0.5) -> float:
-    """Seconds into the session up to which the recording holds it: the end of the last quarter
-    second (from ``start`` on) that correlates with the render at ``offset`` (give or take 2 ms)
-    with a normalised score of at least 0.9. For sound that passed through a resampler, which
-    ``first_mismatch`` would call wrong from its first sample."""
+def heard_until(
+    recording: np.ndarray, render: np.ndarray, offset: int, start: float = 0.5, drift: float = 5.0
+) -> tuple[float, int]:
+    """How far into the session the recording holds it, and where in the recording that was:
+    the end of the last quarter second (from ``start`` on) found with a normalised correlation
+    of at least 0.9 where the one before was (give or take 2 ms), or of at least 0.97 up to
+    ``drift`` seconds later (a bell's ring resembles itself a little later, at about 0.95). So
+    sound passed through a resampler, or moved on by a wait for the device, is followed; a
+    quarter of digital silence is passed over."""
     quarter, slack = SR // 4, SR // 500
-    last = start
+    last, current = (start, offset + int(start * SR)), offset
     for begin in range(int(start * SR), len(render) - quarter + 1, quarter):
         piece = render[begin : begin + quarter]
         if not np.any(piece):
             continue
-        low = offset + begin - slack
-        heard = recording[max(0, low) : offset + begin + quarter + slack]
-        if low < 0 or len(heard) < quarter + 2 * slack:
-            break
-        scores = signal.correlate(heard, piece, mode="valid")
-        energy = np.sqrt(np.sum(piece**2) * np.convolve(heard**2, np.ones(quarter), mode="valid"))
-        if np.max(scores / np.maximum(energy, 1e-12)) >= 0.9:
-            last = (begin + quarter) / SR
+        found = None
+        for reach, needed in ((slack, 0.9), (int(drift * SR), 0.97)):  # in place first; a move must be clear
+            low = max(0, current + begin - slack)
+            window = recording[low : current + begin + quarter + reach]
+            if len(window) < quarter:
+                break
+            scores = signal.correlate(window, piece, mode="valid", method="fft")
+            power = np.concatenate([[0.0], np.cumsum(window.astype(np.float64) ** 2)])
+            score = scores / np.sqrt(np.sum(piece**2) * np.maximum(power[quarter:] - power[:-quarter], 1e-12))
+            best = int(np.argmax(score))
+            if score[best] >= needed:
+                found = low + best - begin
+                break
+        if found is not None:
+            current = found
+            last = ((begin + quarter) / SR, current + begin + quarter)
     return last
 
 

@@ -59,9 +59,9 @@ steps:
     cycles: 2
   - section: Stretch
   - say: Lift your arms slowly above your head.
-  - hold: 10s
+  - hold: 5s
   - say: Lower them again and rest your hands on your knees.
-  - hold: 8s
+  - hold: 5s
   - section: Rest
   - say: Let your breathing find its own easy rhythm.
   - pause: 6s

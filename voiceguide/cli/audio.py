@@ -189,7 +189,7 @@ def play(
     from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
-    from voiceguide.player.output import BACKENDS, Fill, Output, open_output
+    from voiceguide.player.output import BACKENDS, Fill, Output, favour_threads, open_output
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
     from voiceguide.practice.record import Recorder, heard_from
@@ -200,6 +200,7 @@ def play(
     def output(fill: Fill) -> Output:  # opened with the first sound; no device is one clear line
         return open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
 
+    favour_threads()  # before any thread the session needs is started
     source: Source
     session = None
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
@@ -267,4 +268,3 @@ def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: boo
         err(f"voiceguide: cannot listen ({exc}); playing without listening")
         return None
     return listener
-
