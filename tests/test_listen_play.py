@@ -81,8 +81,62 @@ def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_pat
 
 TALK = "title: Talk\nsteps:\n" + "".join(
     f"  - say: Let your shoulders sink a little lower with each slow breath, and feel the floor hold you, part {n}.\n"
-    for n in range(1, 3)
+    for n in range(1, 2)
 )
+
+
+BREAKS = """\
+import sys
+from voiceguide.listen import recogniser
+
+def broken(self, samples):
+    raise RuntimeError("the recogniser broke")
+
+recogniser.WhisperRecogniser.transcribe = broken
+sys.argv[0] = "voiceguide"
+from voiceguide.cli import main
+main()
+"""
+
+
+def test_a_recogniser_that_breaks_partway_stops_listening_and_the_session_plays_on(
+    pulse: Pulse, tmp_path: Path, speech_cache: Path
+) -> None:
+    """The recogniser raises on the first speech it is given, once the session is under way: one
+    line says listening stopped, and every instruction after it is still heard."""
+    text = (
+        "title: Breaks\nsteps:\n  - say: Rest your hands on your knees.\n  - hold: 8s\n  - say: Breathe out slowly.\n"
+    )
+    session = rendered(tmp_path, "breaks", text, speech_cache)
+    render = session["render"]
+    spans = [(e["start"], e["end"]) for e in session["cues"]["events"] if e["kind"] == "speech"]
+    said = spoken("system", ["Voice guide pause."], speech_cache)[0]
+    mic = Microphone(pulse, echo=True)
+    try:
+        with pulse.recording(tmp_path / "rec.raw") as raw:
+            process = subprocess.Popen(
+                [sys.executable, "-c", BREAKS, "play", str(session["script"]), "--listen"],
+                env={**pulse.env, **session["env"], **{k: pulse.env[k] for k in ("HOME", "XDG_RUNTIME_DIR")}},
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            while process.poll() is None:  # said until it lands in the hold, where the microphone is heard
+                mic.say(said).wait(30)
+                try:
+                    process.wait(1.0)
+                except subprocess.TimeoutExpired:
+                    continue
+            _, err = process.communicate(timeout=120)
+    finally:
+        mic.remove()
+    assert process.returncode == 0, err.decode()
+    lines = err.decode().strip().splitlines()
+    assert lines == [
+        "voiceguide: stopped listening (listening stopped: RuntimeError: the recogniser broke); the session plays on"
+    ], lines
+    heard = load_recording(raw)[:, 0]
+    at = first_words(session)
+    last, _ = heard_until(heard, render, locate(heard, render, at), at)
+    assert last >= spans[-1][1], f"heard up to {last:.1f} s; the last words end at {spans[-1][1]:.1f} s"
 
 
 def _listed(pulse: Pulse, what: str) -> str:

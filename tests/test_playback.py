@@ -56,7 +56,7 @@ steps:
   - section: Settle
   - say: Sit comfortably and let your shoulders soften.
   - breathe: relax
-    cycles: 2
+    cycles: 1
   - section: Stretch
   - say: Lift your arms slowly above your head.
   - hold: 5s
