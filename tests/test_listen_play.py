@@ -186,13 +186,15 @@ def test_through_the_echo_canceller_the_session_plays_whole_and_the_module_goes(
     assert err.decode() == "", "no complaint: the canceller and the microphone were there"
     assert set(seen) == {"plays into the canceller", "listens through it"}, seen
     at = first_words(session)
-    last, _ = heard_until(load_recording(raw)[:, 0], render, locate(load_recording(raw)[:, 0], render, at), at)
+    heard = load_recording(raw)[:, 0]
+    last, _ = heard_until(heard, render, locate(heard, render, at), at)
     assert last >= spans[-1][1], f"heard up to {last:.1f} s; the last words end at {spans[-1][1]:.1f} s"
     assert "module-echo-cancel" not in _listed(pulse, "modules"), "unloaded when play ended"
 
 
 def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speech_cache: Path) -> None:
-    """No sound server to load the canceller into: one line, and the session plays on."""
+    """No microphone to cancel the echo for (the server's only source is its speakers' monitor):
+    one line, and the session plays on."""
     from .pulse import Pulse as Server
 
     (tmp_path / "p").mkdir()
@@ -202,7 +204,6 @@ def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speec
         script = tmp_path / "short.yaml"
         script.write_text("title: Short\nsteps:\n  - say: Rest your hands.\n  - hold: 2s\n")
         env = {**server.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-        # The server's only source is its speakers' monitor: there is no microphone to cancel the echo for.
         done = subprocess.run([sys.executable, "-m", "voiceguide", "play", str(script), "--echo-cancel"],
                               env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
     finally:
