@@ -1,8 +1,10 @@
 """Loudness per ITU-R BS.1770 and true peak, in blocks, plus a local true-peak limiter.
 
-The K-weighting filters are pyloudnorm's; they run here with carried filter state, so a
-session of any length is measured block by block in constant memory. Tests check this
-meter against ``pyloudnorm.Meter.integrated_loudness`` and ffmpeg's ebur128.
+The K-weighting filters are designed as pyloudnorm designs them; the meter runs them with
+carried filter state, so a session of any length is measured block by block in constant
+memory. Tests check this meter against ``pyloudnorm.Meter.integrated_loudness`` and ffmpeg's
+ebur128. What the player needs as it plays (a clip's loudness, the true-peak guard) runs on
+numpy alone (``dsp``); only the meter, for files, uses scipy.signal.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import threading
 
 import numpy as np
 
-# scipy.signal and pyloudnorm take most of a second to import, so they are imported where
-# they are used: the player starts making sound before it needs them.
+from voiceguide import dsp
+
+# scipy.signal takes about a second to import, so only the meter (for files) imports it, when
+# it is first used; the player never needs it.
 
 OVERSAMPLE = 4  # true-peak estimate: BS.1770-4 annex 2 asks for at least 4x at 44.1/48 kHz
 _ABSOLUTE_GATE = -70.0
@@ -21,33 +25,23 @@ _RELATIVE_GATE = -10.0
 
 
 def warm_imports() -> None:
-    """Import scipy.signal and pyloudnorm on a thread, while the caller plans its work:
-    most of that second is spent loading libraries, so it overlaps the planning."""
+    """Import scipy.signal (for the meter) on a thread, while the caller plans its work: most
+    of that second is spent loading libraries, so it overlaps the planning."""
 
     def load() -> None:
-        import pyloudnorm  # noqa: F401
-        import scipy.ndimage  # noqa: F401
         import scipy.signal  # noqa: F401
 
     threading.Thread(target=load, name="voiceguide-imports", daemon=True).start()
 
 
 @functools.cache
-def _k_filters(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    import pyloudnorm
-
-    meter = pyloudnorm.Meter(sample_rate)
-    return [(np.asarray(f.b), np.asarray(f.a), float(f.passband_gain)) for f in meter._filters.values()]
+def _k_filters(sample_rate: int) -> list[dsp.Biquad]:
+    return dsp.shelf_and_highpass(sample_rate)
 
 
 def k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """K-weight a whole (short) signal along its first axis."""
-    from scipy import signal
-
-    y = np.asarray(x, dtype=np.float64)
-    for b, a, gain in _k_filters(sample_rate):
-        y = gain * signal.lfilter(b, a, y, axis=0)
-    return y
+    """K-weight a whole (short) mono signal."""
+    return dsp.filtered(x, _k_filters(sample_rate), settle=sample_rate // 2)
 
 
 def power_db(mean_square: float) -> float:
@@ -71,7 +65,7 @@ class Meter:
         self.step = int(round(0.1 * sample_rate))  # gating blocks are 400 ms, every 100 ms
         stages = _k_filters(sample_rate)
         # float32 filtering with float64 sums: well inside 0.01 LU, and three times faster.
-        self.sos = np.vstack([np.concatenate([b * gain, a]) for b, a, gain in stages]).astype(np.float32)
+        self.sos = np.vstack([np.concatenate([b, a]) for b, a in stages]).astype(np.float32)
         self.state = np.zeros((len(stages), channels, 2), np.float32)
         self.pending = np.zeros((channels, 0), np.float32)
         self.quarters: list[float] = []  # summed channel mean-square of each 100 ms
@@ -109,20 +103,15 @@ class Meter:
 @functools.cache
 def _interpolator() -> np.ndarray:
     """The 4x interpolation filter (a windowed sinc, as resample_poly designs it), made once."""
-    from scipy import signal
-
     half = 10 * OVERSAMPLE
-    taps = signal.firwin(2 * half + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
-    return np.asarray(taps)
+    return dsp.lowpass_taps(2 * half + 1, 1.0 / OVERSAMPLE) * OVERSAMPLE
 
 
 def oversampled_peaks(x: np.ndarray) -> np.ndarray:
     """Per-sample peak magnitude of ``x`` (1-D) oversampled ``OVERSAMPLE`` times."""
-    from scipy import signal
-
     taps = _interpolator()
     delay = (len(taps) - 1) // 2
-    up = signal.upfirdn(taps, np.asarray(x, dtype=np.float64), up=OVERSAMPLE)[delay : delay + len(x) * OVERSAMPLE]
+    up = dsp.upfirdn(taps, x, up=OVERSAMPLE)[delay : delay + len(x) * OVERSAMPLE]
     peaks: np.ndarray = np.abs(up).reshape(len(x), OVERSAMPLE).max(axis=1)
     return peaks
 
@@ -162,10 +151,8 @@ def guard_gain(x: np.ndarray, ceiling_db: float, width: int = 176) -> np.ndarray
     need = np.minimum(1.0, ceiling / np.maximum(near_peaks(x, ceiling), 1e-12))
     if need.min(initial=1.0) >= 1.0:
         return np.ones(len(x))
-    from scipy import ndimage
-
-    floor = ndimage.minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-    gain: np.ndarray = np.minimum(ndimage.uniform_filter1d(floor, size=width + 1, mode="nearest"), need)
+    floor = dsp.minimum_filter(need, 2 * width + 1)
+    gain: np.ndarray = np.minimum(dsp.mean_filter(floor, width + 1), need)
     return gain
 
 

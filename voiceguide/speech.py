@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-from voiceguide import levels
+from voiceguide import dsp, levels
 from voiceguide.errors import RenderError, VoiceguideError
 from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import clip_loudness, limit_true_peak
@@ -72,13 +72,11 @@ def resampled_length(count: int, rate: int) -> int:
 
 
 def prepare(entry: Entry) -> np.ndarray:
-    """A cached sentence as it goes into the mix: 44.1 kHz, levelled, true-peak limited."""
-    from scipy import signal
-
+    """A cached sentence as it goes into the mix: 44.1 kHz, levelled, true-peak limited (on
+    numpy alone: the player prepares clips while it plays)."""
     audio = entry.samples.astype(np.float32) / 32768.0
     if entry.rate != SAMPLE_RATE:
-        g = math.gcd(SAMPLE_RATE, entry.rate)
-        audio = signal.resample_poly(audio, SAMPLE_RATE // g, entry.rate // g).astype(np.float32)
+        audio = dsp.resample_poly(audio, SAMPLE_RATE, entry.rate).astype(np.float32)
     audio = audio[: resampled_length(len(entry.samples), entry.rate)]
     loudness = clip_loudness(audio, SAMPLE_RATE)
     if loudness > -70:

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from voiceguide import levels
+from voiceguide import dsp, levels
 from voiceguide.timeline import SAMPLE_RATE
 
 SR = SAMPLE_RATE
@@ -71,12 +71,10 @@ def breath(kind: str, length: int) -> np.ndarray:
     phase = 2 * np.pi * np.cumsum(freq) / SR
     tone = np.sin(phase) + 0.25 * np.sin(2 * phase)
     # Air: soft noise, brighter as the breath fills (in) or empties (out).
-    from scipy import signal
-
     rng = np.random.default_rng(7 if rising else 11)
     noise = rng.standard_normal(length)
-    dark = signal.lfilter(*signal.butter(2, 400 / (SR / 2)), noise)
-    bright = signal.lfilter(*signal.butter(2, 1400 / (SR / 2)), noise)
+    dark = dsp.filtered(noise, [dsp.butter_lowpass(400, SR)], settle=SR // 4)
+    bright = dsp.filtered(noise, [dsp.butter_lowpass(1400, SR)], settle=SR // 4)
     brightness = x if rising else 1 - x
     air = (1 - brightness) * dark + brightness * bright
     air *= 0.8 / (np.std(air) + 1e-12) * 0.35
