@@ -2,8 +2,11 @@
 time to first sound, q to silence (and to exit), and the resume against the last sample heard.
 
 First sound and q are timed against parec's recording of a PulseAudio null sink: its first
-bytes anchor the recording to the clock, so a sample's index says when it was heard. The
-resume is measured on the recording alone, by correlation (``tests.heard``).
+bytes anchor the recording to the clock, so a sample's index says when it was heard. Where
+the session lies in the recording comes from a correlation with its render, never from a
+loudness threshold: the first sound is the session's first sample, and the sound after q ends
+at the last sample that is still the render's. The resume is measured on the recording
+alone (``tests.heard``).
 """
 
 from __future__ import annotations
@@ -22,13 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from tests.audio import read_wav
-from tests.heard import busy_cores, hear_pause_resume_quit
+from tests.heard import busy_cores, first_mismatch, hear_pause_resume_quit, locate
 from tests.pulse import Pulse, load_recording
 
 PY = sys.executable
 SR = 44100
 REPO = Path(__file__).resolve().parent.parent
-AUDIBLE = 10 ** (-50 / 20)  # for a benchmark's timing only: the first and last sample above -50 dBFS
 
 
 class Anchored:
@@ -77,8 +79,8 @@ def _play(
     return process, master
 
 
-def first_sound(pulse: Pulse, env: dict[str, str], target: str, backend: str, work: Path) -> float:
-    """Seconds from launching `voiceguide play` to its first audible sample at the sink."""
+def first_sound(pulse: Pulse, env: dict[str, str], target: str, render: np.ndarray, backend: str, work: Path) -> float:
+    """Seconds from launching `voiceguide play` to the session's first sample at the sink."""
     recording = Anchored(pulse, work / "first.raw")
     time.sleep(0.3)
     launched = time.perf_counter()
@@ -87,26 +89,19 @@ def first_sound(pulse: Pulse, env: dict[str, str], target: str, backend: str, wo
         time.sleep(0.01)
     player.terminate()
     player.wait()
-    samples = recording.stop()
-    loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
-    if not loud.size:
-        raise RuntimeError("nothing was heard")
-    return recording.when(int(loud[0])) - launched
+    heard = recording.stop()
+    return recording.when(locate(heard, render, 0.1, 1.5)) - launched  # where the render's sample 0 lies
 
 
-def quit_figures(pulse: Pulse, env: dict[str, str], target: str, backend: str, work: Path) -> tuple[float, float]:
-    """(seconds from the q key to the last sound heard, seconds from the key to the exit)."""
+def quit_figures(
+    pulse: Pulse, env: dict[str, str], target: str, render: np.ndarray, backend: str, work: Path
+) -> tuple[float, float]:
+    """(seconds from the q key to the last sample of the session heard, seconds from the key to the exit)."""
     recording = Anchored(pulse, work / "quit.raw")
+    launched = time.perf_counter()
     player, keys = _play(pulse, env, target, backend, tty=True)
     assert keys is not None
-    started = None
-    while True:  # 3 s after the first sound
-        samples = load_recording(recording.raw)[:, 0]
-        loud = np.flatnonzero(np.abs(samples) > AUDIBLE)
-        if loud.size and started is None:
-            started = int(loud[0])
-        if started is not None and recording.frames() >= started + 3 * SR:
-            break
+    while time.perf_counter() < launched + 4.0:  # a few seconds into the session
         time.sleep(0.02)
     pressed = time.perf_counter()
     os.write(keys, b"q")
@@ -114,9 +109,11 @@ def quit_figures(pulse: Pulse, env: dict[str, str], target: str, backend: str, w
     exited = time.perf_counter()
     while recording.frames() < recording.anchor_frames + int((exited - recording.anchor_time + 0.5) * SR):
         time.sleep(0.01)
-    samples = recording.stop()
-    last = int(np.flatnonzero(np.abs(samples) > AUDIBLE)[-1])
-    return recording.when(last) - pressed, exited - pressed
+    heard = recording.stop()
+    at = int((pressed - recording.anchor_time) * SR) + recording.anchor_frames  # the recording when q was pressed
+    offset = locate(heard, render, max(0.5, (at - locate(heard, render, 1.0)) / SR - 1.5))  # the session there
+    last = first_mismatch(heard, render, offset, max(0, at - offset - SR // 2))  # the first sample not heard
+    return recording.when(offset + last) - pressed, exited - pressed
 
 
 def resume_error(
@@ -159,8 +156,8 @@ def measure(work: Path, cache: Path, repeat: int, quick: bool = False) -> dict[s
         for backend in ("sounddevice",) if quick else ("sounddevice", "simpleaudio"):
             for load in ("quiet",) if quick else ("quiet", "busy"):
                 with busy_cores() if load == "busy" else contextlib.nullcontext():
-                    firsts = [first_sound(pulse, env, str(script), backend, work) for _ in range(repeat)]
-                    quits = [quit_figures(pulse, env, str(script), backend, work) for _ in range(repeat)]
+                    firsts = [first_sound(pulse, env, str(script), render, backend, work) for _ in range(repeat)]
+                    quits = [quit_figures(pulse, env, str(script), render, backend, work) for _ in range(repeat)]
                     resumes = [resume_error(pulse, env, script, render, backend, work) for _ in range(repeat)]
                 figures.setdefault(backend, {})[load] = {
                     "first": statistics.median(firsts),

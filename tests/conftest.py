@@ -47,13 +47,16 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """In a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``), every test that
-    plays through a sound server or listens on a microphone runs on one worker, one after
-    another, as they would alone, while the other workers render; they go first, as they
-    take the longest in all, and the benchmark's check (the longest single test) next."""
+    """In a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``), the tests that
+    play through a sound server or listen on a microphone run in two groups, each on a worker
+    of its own, one test after another: the player's own tests, and the listening and practice
+    ones. Each module has a sound server of its own, so the two never hear each other. They
+    go first, as they take the longest in all (they play in real time, mostly waiting), and
+    the benchmark's check (the longest single test) next."""
     for item in items:
         if item.get_closest_marker("playback"):
-            item.add_marker(pytest.mark.xdist_group("sound"))
+            group = "sound" if item.path.name == "test_playback.py" else "sound-2"
+            item.add_marker(pytest.mark.xdist_group(group))
 
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("playback"):

@@ -112,3 +112,13 @@ def test_meter_agrees_with_pyloudnorm_block_by_block() -> None:
     for start in range(0, len(signal), 12345):
         meter.add(signal[start : start + 12345])
     assert abs(meter.integrated() - pyloudnorm.Meter(SR).integrated_loudness(signal)) < 0.01
+
+
+def test_the_bells_partials_are_exact_decaying_sines() -> None:
+    """The bell is built a block at a time from complex products (it is the session's first
+    sound, and quick to make): each partial is still exp(-t/decay) sin(2 pi f t)."""
+    n = 5 * SR + 123
+    t = np.arange(n) / SR
+    for freq, decay in ((432.0, 3.2), (1758.24, 0.8), (216.0, 4.0)):
+        exact = np.exp(-t / decay) * np.sin(2 * np.pi * freq * t)
+        np.testing.assert_allclose(cues._decaying_sine(freq, decay, n), exact, atol=1e-9)

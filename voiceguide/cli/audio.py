@@ -186,10 +186,14 @@ def play(
     With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
     louder, softer or quit.
     """
+    from voiceguide.player.output import BACKENDS, Fill, Output, favour_threads, load_in_background, open_output
+
+    favour_threads()  # from here on: the first sound waits for this thread and those it starts
+    if device in BACKENDS:
+        load_in_background(device)
     from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
-    from voiceguide.player.output import BACKENDS, Fill, Output, favour_threads, open_output
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
     from voiceguide.practice.record import Recorder, heard_from
@@ -200,7 +204,6 @@ def play(
     def output(fill: Fill) -> Output:  # opened with the first sound; no device is one clear line
         return open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
 
-    favour_threads()  # before any thread the session needs is started
     source: Source
     session = None
     if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():

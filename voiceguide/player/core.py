@@ -249,8 +249,11 @@ class Player:
         self.state = State.FINISHED
 
     def close(self) -> None:
-        """Let go of the device (waiting for its threads) and of the feeding thread's priority."""
+        """Let go of the device (waiting for its threads) and of the feeding thread's priority.
+        Stopped before the end (Ctrl-C, a failure), the sound is cut at once."""
         if self.output is not None:
+            if self.state is not State.FINISHED:
+                self.output.cut()
             self.output.close()
         restore_priority(self._priority)
         self._priority = None

@@ -59,9 +59,12 @@ class SounddeviceOutput:
 
         try:
             with quiet_stderr():
+                # The device's buffer starts full of the session, not of silence: otherwise the
+                # first sound waits a whole buffer (LATENCY) behind PortAudio's zeros.
                 self._stream = sounddevice.OutputStream(
-                    samplerate=self.sample_rate, channels=2, dtype="float32", latency=LATENCY, callback=callback
-                )
+                    samplerate=self.sample_rate, channels=2, dtype="float32", latency=LATENCY, callback=callback,
+                    prime_output_buffers_using_stream_callback=True,
+                )  # fmt: skip
                 self._stream.start()
         except Exception as exc:  # PortAudioError, or ValueError for a missing default device
             self._stream = None

@@ -21,14 +21,16 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import threading
 from collections.abc import Callable, Iterator
-from typing import Protocol, runtime_checkable
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from voiceguide.errors import PlaybackError
 
-Fill = Callable[[np.ndarray], None]
+if TYPE_CHECKING:  # `play` favours its threads (below) before it imports numpy
+    import numpy as np
+
+Fill = Callable[["np.ndarray"], None]
 BACKENDS = ("sounddevice", "simpleaudio")
 NO_DEVICE = (
     "no sound device could be opened ({detail}); `voiceguide export` writes files that play anywhere without one"
@@ -58,29 +60,56 @@ class Output(Protocol):
         ...
 
     def close(self) -> None:
-        """Stop and let go of the device, waiting until its threads are done."""
+        """Let go of the device, waiting until its threads are done. Unless cut before, what
+        the listener has not heard yet of what was handed over still plays."""
         ...
 
 
 _ALSA_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-_quiet_alsa: list[object] = []  # the handler, kept alive while ALSA may call it
+_JACK_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p)
+_quiet: list[object] = []  # the handlers, kept alive while the libraries may call them
+_quieting = threading.Lock()
 
 
 def silence_alsa() -> None:
     """ALSA prints each underrun and each device it probes on standard error, over the status
-    line; voiceguide reports what matters itself, so ALSA's own messages go nowhere."""
-    if _quiet_alsa:
-        return
-    name = ctypes.util.find_library("asound")
-    if name is None:
-        return
-    try:
-        library = ctypes.CDLL(name)
-        handler = _ALSA_HANDLER(lambda *_: None)
-        library.snd_lib_error_set_handler(handler)
-    except (OSError, AttributeError):
-        return
-    _quiet_alsa.append(handler)
+    line, and JACK (which PortAudio asks for a server) its failure to find one; voiceguide
+    reports what matters itself, so their own messages go nowhere."""
+    with _quieting:
+        if _quiet:
+            return
+        _quiet.append(None)
+        for library, handler, setters in (
+            ("asound", _ALSA_HANDLER(lambda *_: None), ("snd_lib_error_set_handler",)),
+            ("jack", _JACK_HANDLER(lambda _: None), ("jack_set_error_function", "jack_set_info_function")),
+        ):
+            name = ctypes.util.find_library(library)
+            if name is None:
+                continue
+            try:
+                loaded = ctypes.CDLL(name)
+                for setter in setters:
+                    getattr(loaded, setter)(handler)
+            except (OSError, AttributeError):
+                continue
+            _quiet.append(handler)
+
+
+def load_in_background(name: str) -> None:
+    """Load the library of the output ``name`` on a thread of its own while the session is read
+    and prepared: importing sounddevice starts PortAudio, which looks through the system's
+    sound devices (about 70 ms, before the first sound); opening a stream after that takes a
+    few milliseconds. Whatever fails here fails again, and is reported, when the output opens."""
+
+    def load() -> None:
+        silence_alsa()
+        with contextlib.suppress(ImportError, OSError):
+            if name == "sounddevice":
+                import sounddevice  # noqa: F401
+            elif name == "simpleaudio":
+                import simpleaudio  # noqa: F401
+
+    threading.Thread(target=load, name="voiceguide-device-library", daemon=True).start()
 
 
 @contextlib.contextmanager

@@ -111,15 +111,35 @@ class SimpleaudioOutput:
         return LATENCY + AHEAD
 
     def cut(self) -> None:
+        """simpleaudio plays out what ALSA holds once stopped; what it has not taken from the
+        tape yet is silenced first, so only ALSA's own buffer (about 0.1 s) still sounds."""
         if self._frozen is None:
             self._frozen = self.heard()
         self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)  # it may be writing ahead; then nothing more is written
+        if self._tape is not None:
+            with self._lock:
+                written = self._written
+            self._tape.silence(self._frozen, written)
         if self._play is not None:
             self._play.stop()
 
     def close(self, wait: float = 2.0) -> None:
-        """simpleaudio drains, closes and frees the device on a thread of its own after
-        ``stop``; this waits (a fraction of a second) for it so the process ends cleanly."""
+        """At the session's end (nothing was cut), what was written ahead plays out first: the
+        clock's estimate of what was heard may run ahead of a device that started late, and the
+        second of silence written after the end covers the difference. Then simpleaudio drains,
+        closes and frees the device on a thread of its own after ``stop``; this waits (a fraction
+        of a second) for it so the process ends cleanly."""
+        if self._frozen is None and self._play is not None:
+            self._stop.set()
+            if self._thread is not None:
+                self._thread.join(wait)
+            with self._lock:
+                written = self._written
+            deadline = time.monotonic() + AHEAD + wait
+            while self.heard() < written and time.monotonic() < deadline:
+                time.sleep(0.01)
         self.cut()
         if self._thread is not None:
             self._thread.join(wait)

