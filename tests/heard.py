@@ -185,8 +185,11 @@ def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) ->
     before = locate(heard, render, max(0.5, said["key_next"] / SR - 1.2))
     pause_mark = np.asarray(cues.mark("pause"), dtype=np.float64)
     clean = remove(heard, pause_mark, before + said["key_next"] - span, before + said["key_next"] + span)
-    stopped = fade_end(clean, render, before, said["paused_at"], fade, span)
     intact = first_mismatch(clean, render, before, max(0, said["key_next"] - SR))
+    # The fade's end, fitted near where the recording first leaves the render (the fade's start)
+    # plus a fade: what is left of the pause mark over loud speech can outweigh a 40 ms fade
+    # further away, so the search starts from the recording, not from what the player said.
+    stopped = fade_end(clean, render, before, intact + fade, fade, int(0.05 * SR))
     after = locate(heard, render, said["resumed_from"] / SR + 1.0)
     resume_mark = np.asarray(cues.mark("resume"), dtype=np.float64)
     where = after + said["resumed_from"]
