@@ -60,6 +60,20 @@ def test_natural_voice_is_deterministic() -> None:
         np.testing.assert_array_equal(a, c)
 
 
+def test_system_voice_is_deterministic() -> None:
+    """The same texts give the same samples in every worker, several at once: espeak applies
+    a rate change on a thread of its own, and the worker must wait for it (before, about one
+    worker in twenty spoke a text at pyttsx3's own rate)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    voice = open_voice(parse_spec("system"))
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: voice.synthesize(TEXTS), range(24)))
+    for run in runs[1:]:
+        for (a, _), (b, _) in zip(runs[0], run, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_system_worker_keeps_its_answer_clean_and_times_out() -> None:
     answer = run_worker({"voice": "gmw/en-us", "rate": 140, "items": []})
     assert answer == {"ok": True}

@@ -49,6 +49,8 @@ class SystemVoice:
             "engine": "system",
             "voice": self.voice_id,
             "rate": self.rate,
+            # 2: the rate is applied before each text (clips made before may be at pyttsx3's own rate).
+            "worker": 2,
             "pyttsx3": metadata.version("pyttsx3"),
             "backend": _backend_version(),
         }

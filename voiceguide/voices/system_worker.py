@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import wave
+from typing import Any
 
 
 def _settled(path: str, patience: float = 20.0) -> bool:
@@ -31,6 +32,28 @@ def _settled(path: str, patience: float = 20.0) -> bool:
         last = size
         time.sleep(0.05)
     return False
+
+
+def settle(engine: Any, voice: str | None, rate: int) -> None:
+    """Set the voice and the rate so that the next text is spoken with them.
+
+    espeak-ng runs on a thread of its own here: it changes the voice at once but queues a
+    rate change, and pyttsx3 queues its own rate (200 words a minute) when it starts. Set the
+    usual way, now and then a text (one in twenty) came out at pyttsx3's rate instead of ours,
+    and was cached so. So with espeak both are set directly and the worker waits until espeak
+    has applied everything queued before the text is given."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if type(driver).__name__ == "EspeakDriver":
+        from pyttsx3.drivers import _espeak
+
+        if voice:
+            _espeak.SetVoiceByName(voice.encode("utf-8"))
+        _espeak.SetParameter(_espeak.RATE, rate, 0)
+        _espeak.Synchronize()
+        return
+    if voice:
+        engine.setProperty("voice", voice)
+    engine.setProperty("rate", rate)
 
 
 def main() -> int:
@@ -58,9 +81,7 @@ def main() -> int:
             # and then the espeak driver returns without writing at all: ask again. The voice
             # and rate are set before every text, as the driver sometimes falls back to its own.
             for _attempt in range(3):
-                if request.get("voice"):
-                    engine.setProperty("voice", request["voice"])
-                engine.setProperty("rate", int(request["rate"]))
+                settle(engine, request.get("voice"), int(request["rate"]))
                 engine.save_to_file(text, path)
                 engine.runAndWait()
                 if _settled(path, patience=5.0):
