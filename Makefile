@@ -5,9 +5,9 @@ SHELL := /bin/bash
 
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
-# The suite runs on one worker a core (at most 4), and one more: the tests that play sound keep
-# to two of them, and mostly wait for the sound to play in real time.
-WORKERS  ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$((n + 1)))
+# The suite runs on one worker a core (at most 4), and one for each of the two groups of tests
+# that play sound: those mostly wait for the sound to play in real time.
+WORKERS  ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$((n + 2)))
 PARALLEL ?= -n $(WORKERS) --dist loadgroup
 STAMP := $(VENV)/.installed
 SUPPORTED := 3.11, 3.12 or 3.13

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -101,21 +102,23 @@ BROKEN = {
 def test_every_broken_script_is_file_line_col_and_exit_2(tmp_path: Path) -> None:
     for name, data in BROKEN.items():
         (tmp_path / name).write_bytes(data)
-    for name in BROKEN:
-        path = tmp_path / name
+    runs = [
+        (name, command)
+        for name in BROKEN
         for command in (
-            ["validate", str(path)],
-            ["render", str(path), "-o", str(tmp_path / "x.wav")],
-            ["show", str(path)],
-        ):
-            done = voiceguide(*command, timeout=60)
-            assert done.returncode == 2, (name, command[0], done.stderr)
-            assert "Traceback" not in done.stderr, name
-            lines = done.stderr.strip().splitlines()
-            assert lines and all(re.match(rf"^{re.escape(str(path))}:\d+:\d+: \S", line) for line in lines), (
-                name,
-                lines,
-            )
+            ["validate", str(tmp_path / name)],
+            ["render", str(tmp_path / name), "-o", str(tmp_path / "x.wav")],
+            ["show", str(tmp_path / name)],
+        )
+    ]
+    with ThreadPoolExecutor(4) as pool:  # each is a command of its own; four at once
+        results = list(pool.map(lambda run: voiceguide(*run[1], timeout=120), runs))
+    for (name, command), done in zip(runs, results, strict=True):
+        path = tmp_path / name
+        assert done.returncode == 2, (name, command[0], done.stderr)
+        assert "Traceback" not in done.stderr, name
+        lines = done.stderr.strip().splitlines()
+        assert lines and all(re.match(rf"^{re.escape(str(path))}:\d+:\d+: \S", line) for line in lines), (name, lines)
     assert not (tmp_path / "x.wav").exists()
     assert not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists(), "no YAML tag ran code"
 

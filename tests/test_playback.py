@@ -188,9 +188,12 @@ def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     # The pause: the session up to the fade, which ends where the player says it stopped.
     assert abs(h.stopped - said["paused_at"]) <= 2, "the last sample heard is the one the player recorded"
     assert h.intact_until >= h.stopped - fade - 2, "nothing lost before the pause"
-    # The position came from the device: the fade began one device latency after what was heard at the key.
+    # The pause acts on the very next frame handed to the device ...
+    assert abs(h.stopped - fade - said["key_next"]) <= 2, "the fade began with the first frame handed after the key"
+    # ... and the position at the key is what the device still held behind it: never ahead of the
+    # sound, and no further behind than the device can hold (a guess from the clock was off by over 1 s).
     ahead = (h.stopped - fade - said["key_heard"]) / SR
-    assert 0 <= ahead <= said["latency"] + 0.06, f"the position at the key was {ahead:.3f} s behind the sound"
+    assert 0 <= ahead <= 2 * said["latency"], f"the position at the key was {ahead:.3f} s behind the sound"
     # The resume: a little before the last sample heard, never after it.
     assert h.after > h.before + int(1.4 * SR), "the rest came after the pause"
     assert abs(h.resumed - said["resumed_from"]) <= 2
