@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,13 @@ def plays(python: str, runs: int, work: Path) -> dict[str, tuple[int, list[str]]
     return out
 
 
+def _unwind(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # as Ctrl-C does: the recorder and the sound server are stopped on the way out
+
+
 def main() -> None:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _unwind)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--python", action="append", help="an interpreter with voiceguide installed (repeatable)")

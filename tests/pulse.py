@@ -77,7 +77,7 @@ class Pulse:
             # a further half second (of silence, by now), so no tail of the sound is lost.
             wanted = path.stat().st_size + SR * 4 // 2
             deadline = time.monotonic() + 20
-            while path.stat().st_size < wanted and time.monotonic() < deadline:
+            while parec.poll() is None and path.stat().st_size < wanted and time.monotonic() < deadline:
                 time.sleep(0.02)
             parec.send_signal(signal.SIGINT)
             parec.wait(10)

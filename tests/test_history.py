@@ -18,6 +18,8 @@ from voiceguide.cli import app
 from voiceguide.practice import history
 from voiceguide.practice.progress import habit_scores
 
+from .conftest import voiceguide_without
+
 runner = CliRunner()
 
 
@@ -177,9 +179,8 @@ def test_progress_against_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_without_matplotlib_the_plot_says_how_to_get_it(tmp_path: Path) -> None:
-    code = "import sys; sys.modules['matplotlib'] = None; from voiceguide.cli import main; main()"
     chart = tmp_path / "p.png"
-    result = subprocess.run([sys.executable, "-c", code, "progress", "--plot", str(chart)], capture_output=True, text=True)
+    result = subprocess.run([*voiceguide_without("matplotlib"), "progress", "--plot", str(chart)], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "voiceguide: --plot needs matplotlib: pip install 'voiceguide[plot]' (make setup installs it)"]

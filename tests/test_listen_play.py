@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .conftest import voiceguide_without
 from .heard import heard_until, locate
 from .listening import spoken
 from .pulse import SR, Microphone, Pulse, load_recording
@@ -61,10 +62,9 @@ def test_a_spoken_quit_ends_the_session(pulse: Pulse, tmp_path: Path, speech_cac
 def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_path: Path, speech_cache: Path) -> None:
     script = tmp_path / "short.yaml"
     script.write_text("title: Short\nsteps:\n  - say: Rest your hands.\n  - hold: 2s\n")
-    hide = "import sys; sys.modules['faster_whisper'] = None; sys.argv[0] = 'voiceguide'; from voiceguide.cli import main; main()"
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache), "HOME": pulse.env["HOME"]}
     done = subprocess.run(
-        [sys.executable, "-c", hide, "play", str(script), "--listen"],
+        [*voiceguide_without("faster_whisper"), "play", str(script), "--listen"],
         env=env,
         capture_output=True,
         text=True,

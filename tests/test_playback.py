@@ -20,6 +20,7 @@ from voiceguide.player.core import FADE, REWIND
 from voiceguide.sounds import cues
 
 from .audio import read_wav
+from .conftest import voiceguide_without
 from .heard import (
     EXACT,
     busy_cores,
@@ -257,11 +258,10 @@ def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dic
 def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
     pulse: Pulse, session: dict, tmp_path: Path
 ) -> None:  # type: ignore[type-arg]
-    hide = "import sys; sys.modules['sounddevice'] = None; sys.argv[0] = 'voiceguide'; from voiceguide.cli import main; main()"
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     with pulse.recording(tmp_path / "rec.raw") as raw:
         done = subprocess.run(
-            [sys.executable, "-c", hide, "play", str(session["script"])],
+            [*voiceguide_without("sounddevice"), "play", str(session["script"])],
             env=env,
             capture_output=True,
             text=True,

@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.managers import SyncManager
 from pathlib import Path
 
-import numpy as np
-
 from voiceguide import atomic, captions, cover, library, m4b, tags
 from voiceguide.errors import OutputError, UsageError
 from voiceguide.lifeline import watch_parent
-from voiceguide.loudness import Meter, warm_imports
+from voiceguide.loudness import BackgroundMeter, warm_imports
 from voiceguide.names import inside, slugify, unique
 from voiceguide.render import (
     Prepared,
@@ -295,7 +291,7 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
     prepared = prepare(session, job.options, cache=SpeechCache(job.cache_dir), jobs=1, choices=job.choices)
     timeline = prepared.timeline
     album = session.title if isinstance(session, Routine) else LIBRARY_ALBUM
-    meter = BackgroundMeter()
+    meter = BackgroundMeter(SAMPLE_RATE, 2)
     audio = job.audio
     chapters = tags.chapter_table(timeline)
     track_tags = tags.TrackTags(
@@ -347,37 +343,6 @@ def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.Trac
     playlist = inside(job.folder, f"{job.slug}.m3u8")
     atomic.write_bytes(playlist, m3u8(entries).encode("utf-8"))
     return written + [playlist]
-
-
-class BackgroundMeter:
-    """The loudness meter on its own thread: the mix goes to the encoder without waiting for
-    the meter (or for the libraries it needs to load)."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
-        self._value = -200.0
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="voiceguide-meter", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            meter = Meter(SAMPLE_RATE, 2)
-            while (block := self._queue.get()) is not None:
-                meter.add(block)
-            self._value = meter.integrated()
-        except BaseException as exc:  # handed to the caller by result()
-            self._failure = exc
-
-    def add(self, block: np.ndarray) -> None:
-        self._queue.put(block)
-
-    def result(self) -> float:
-        self._queue.put(None)
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        return self._value
 
 
 def _tagger(values: tags.TrackTags, fmt: str) -> Callable[[Path], None] | None:

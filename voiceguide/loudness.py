@@ -10,6 +10,7 @@ numpy alone (``dsp``); only the meter, for files, uses scipy.signal.
 from __future__ import annotations
 
 import functools
+import queue
 import threading
 
 import numpy as np
@@ -98,6 +99,39 @@ class Meter:
         relative = power_db(float(above.mean())) + _RELATIVE_GATE
         gated = blocks[(loud > _ABSOLUTE_GATE) & (loud > relative)]
         return power_db(float(gated.mean())) if gated.size else -200.0
+
+
+class BackgroundMeter:
+    """The loudness meter on its own thread: the mix goes to the encoder without waiting for
+    the meter (or for the libraries it needs to load)."""
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._value = -200.0
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(sample_rate, channels), name="voiceguide-meter", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, sample_rate: int, channels: int) -> None:
+        try:
+            meter = Meter(sample_rate, channels)
+            while (block := self._queue.get()) is not None:
+                meter.add(block)
+            self._value = meter.integrated()
+        except BaseException as exc:  # handed to the caller by result()
+            self._failure = exc
+
+    def add(self, block: np.ndarray) -> None:
+        self._queue.put(block)
+
+    def result(self) -> float:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._value
 
 
 @functools.cache
