@@ -341,9 +341,12 @@ class Bench:
         )
         self.notes.append(
             "Figure 8: first sound and q are timed against parec's recording of a PulseAudio null sink, anchored to "
-            "the clock at its first bytes; the resume is measured on the recording alone, by correlation, as the "
-            "sample where the resume's fade-in begins against the sample where the pause's fade-out ended. "
-            "Both cores busy means a busy loop per core for the whole measurement."
+            "the clock at its first bytes; where the session lies in the recording comes from a correlation with its "
+            "render: the first sound is the session's first sample, and after q the last sample still the render's. "
+            "The resume is measured on the recording alone, as the sample where the resume's fade-in begins against "
+            "the sample where the pause's fade-out ended (fitted where the recording first leaves the render). "
+            "Both cores busy means a busy loop per core for the whole measurement. The first sound includes the "
+            "sound server's own start of the stream (the device got its first block about 0.3 s after launch)."
         )
 
     # 6 ---------------------------------------------------------------------------------------

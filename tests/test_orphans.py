@@ -52,19 +52,12 @@ def alive(pids: set[int]) -> set[int]:
     return pids & set(_children())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("moment", ["synthesising", "exporting"])
-def test_sigkill_of_an_export_leaves_no_process_behind(tmp_path: Path, speech_cache: Path, moment: str) -> None:
-    """``synthesising``: an empty speech cache, killed while two speech workers hold the voice
-    model. ``exporting``: three tracks on two worker processes with their queue manager."""
-    cache = tmp_path / "empty-cache" if moment == "synthesising" else speech_cache
-    targets = ["partner-back-massage"] if moment == "synthesising" else ["childs-pose", "hamstring-stretch", "spiky-ball"]
-    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
-    command = [sys.executable, "-m", "voiceguide", "export", *targets, "-o", str(tmp_path / "out"), "--jobs", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def kill_when_working(command: list[str], env: dict[str, str]) -> None:
+    """Start ``command``; once it has two processes working for it (speech workers, track
+    workers, their manager), SIGKILL it, and expect every one of them gone within 20 s."""
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # Wait for the workers to exist (two of them at least, with whatever they started).
-        assert poll(lambda: len(descendants(process.pid)) >= 2, 120), "the export never started its workers"
+        assert poll(lambda: len(descendants(process.pid)) >= 2, 120), "the command never started its workers"
         workers = descendants(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
@@ -73,3 +66,27 @@ def test_sigkill_of_an_export_leaves_no_process_behind(tmp_path: Path, speech_ca
     finally:
         for pid in alive(descendants(process.pid)):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["synthesising", "exporting", "rendering"])
+def test_sigkill_of_an_export_or_a_render_leaves_no_process_behind(tmp_path: Path, speech_cache: Path, moment: str) -> None:
+    """``synthesising``: an export over an empty speech cache, killed while two speech workers
+    hold the voice model. ``exporting``: three tracks on two worker processes with their queue
+    manager. ``rendering``: a render over an empty cache, its speech workers at work."""
+    cache = speech_cache if moment == "exporting" else tmp_path / "empty-cache"
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    if moment == "rendering":
+        command = [sys.executable, "-m", "voiceguide", "render", "partner-back-massage", "-o", str(tmp_path / "out.wav")]
+    else:
+        targets = ["partner-back-massage"] if moment == "synthesising" else ["childs-pose", "hamstring-stretch", "spiky-ball"]
+        command = [sys.executable, "-m", "voiceguide", "export", *targets, "-o", str(tmp_path / "out"), "--jobs", "2"]
+    kill_when_working(command, env)
+
+
+@pytest.mark.slow
+@pytest.mark.playback
+def test_sigkill_of_play_leaves_no_process_behind(tmp_path: Path, pulse) -> None:  # type: ignore[no-untyped-def]
+    """``play`` over an empty speech cache: the bell sounds while two speech workers make the rest."""
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "empty-cache")}
+    kill_when_working([sys.executable, "-m", "voiceguide", "play", "partner-back-massage"], env)

@@ -347,6 +347,48 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
     assert "`voiceguide export` writes files that play anywhere without one" in lines[0]
 
 
+SAID_WHILE_LOADING = """\
+import sys, threading
+from voiceguide.player.output import load_in_background, quiet_stderr
+load_in_background("sounddevice")
+loader = next(t for t in threading.enumerate() if t.name == "voiceguide-device-library")
+said = 0
+while loader.is_alive() or said < 3:
+    print(f"line {said}", file=sys.stderr, flush=True)
+    said += 1
+with quiet_stderr():
+    print(f"line {said}", file=sys.stderr, flush=True)
+    said += 1
+print(said)
+"""
+
+
+def test_what_is_said_while_the_device_library_loads_is_not_lost() -> None:
+    """sounddevice points descriptor 2 at /dev/null while PortAudio starts, on the thread that
+    loads it in the background; a refusal printed by ``play`` meanwhile was lost (exit 2, not a
+    word said). Every line printed while it loads, and while a stream opens, arrives."""
+    done = subprocess.run([sys.executable, "-c", SAID_WHILE_LOADING], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = int(done.stdout)
+    assert done.stderr.splitlines() == [f"line {n}" for n in range(said)]
+
+
+EXIT_WHILE_LOADING = """\
+import atexit, threading
+atexit.register(lambda: print([t.name for t in threading.enumerate() if t.name == "voiceguide-device-library"]))
+from voiceguide.player.output import load_in_background
+load_in_background("sounddevice")
+raise SystemExit(2)
+"""
+
+
+def test_an_exit_waits_for_the_device_library_to_load() -> None:
+    """A command that ends at once (a refusal) after the device library began to load exits
+    once the load is done, not in the middle of PortAudio's start (which aborted the exit)."""
+    done = subprocess.run([sys.executable, "-c", EXIT_WHILE_LOADING], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (2, "[]", "")
+
+
 def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
     out = tmp_path / "out"
     subprocess.run(

@@ -17,10 +17,13 @@ clock: what the player says it played is what came out of the device.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import ctypes.util
+import io
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -95,11 +98,16 @@ def silence_alsa() -> None:
             _quiet.append(handler)
 
 
+LOADING_GRACE = 5.0  # seconds an exit waits for the device library to finish loading
+
+
 def load_in_background(name: str) -> None:
     """Load the library of the output ``name`` on a thread of its own while the session is read
     and prepared: importing sounddevice starts PortAudio, which looks through the system's
     sound devices (about 70 ms, before the first sound); opening a stream after that takes a
     few milliseconds. Whatever fails here fails again, and is reported, when the output opens."""
+
+    own_stderr()  # sounddevice points descriptor 2 at /dev/null while PortAudio starts
 
     def load() -> None:
         silence_alsa()
@@ -109,12 +117,40 @@ def load_in_background(name: str) -> None:
             elif name == "simpleaudio":
                 import simpleaudio  # noqa: F401
 
-    threading.Thread(target=load, name="voiceguide-device-library", daemon=True).start()
+    loader = threading.Thread(target=load, name="voiceguide-device-library", daemon=True)
+    loader.start()
+    # A command that ends at once (a refusal, an error) must not tear the process down while
+    # PortAudio starts on this thread: the sound libraries then aborted the exit (1 in 150 under
+    # load). Exiting waits for the load, for a few seconds at most.
+    atexit.register(loader.join, LOADING_GRACE)
+
+
+def own_stderr() -> None:
+    """Give Python's ``sys.stderr`` a file descriptor of its own. Libraries silence ALSA by
+    pointing descriptor 2 at /dev/null for a moment (sounddevice does while PortAudio starts,
+    ``quiet_stderr`` while a stream opens); that descriptor is the whole process's, and a line
+    another thread printed meanwhile was lost: under load, ``play`` of a technique the
+    therapist advised against exited 2 having said nothing, its refusal printed while the
+    device library loaded in the background. Once stderr has its own descriptor, only the C
+    libraries' messages go to /dev/null. Does nothing where stderr is not descriptor 2 (a test
+    runner's capture) or already has its own."""
+    stream = sys.stderr
+    try:
+        if stream is None or stream.fileno() != 2:
+            return
+        stream.flush()
+        own = os.dup(2)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return
+    sys.stderr = open(  # noqa: SIM115  (it lives as long as the process, like the stderr it stands for)
+        own, "w", buffering=1, encoding=stream.encoding, errors=stream.errors, closefd=True
+    )
 
 
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:
     """ALSA prints its own complaints on file descriptor 2; one clear line is ours to give."""
+    own_stderr()
     saved = os.dup(2)
     try:
         with open(os.devnull, "wb") as null:
