@@ -255,6 +255,24 @@ def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dic
     assert_heard_whole(heard_of(raw), session["render"])
 
 
+def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
+    pulse: Pulse, session: dict, tmp_path: Path
+) -> None:  # type: ignore[type-arg]
+    """A player waiting on its source (speech not laid out yet) has less queued than the tape
+    would take. The tape takes what is ready and waits for the rest while the device still
+    has sound; it once padded every such wait with silence, and the session was heard later
+    from there on (the first sentence after the bell, 20 ms late, in a loaded run)."""
+    signal = session["render"][: 8 * SR]
+    np.save(tmp_path / "signal.npy", np.repeat(signal[:, None], 2, axis=1).astype(np.float32))
+    with pulse.recording(tmp_path / "rec.raw") as raw:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).parent / "feed.py"), str(tmp_path / "signal.npy")],
+            env=pulse.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert_heard_whole(heard_of(raw), signal)
+
+
 def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
     pulse: Pulse, session: dict, tmp_path: Path
 ) -> None:  # type: ignore[type-arg]

@@ -268,6 +268,30 @@ def test_an_underrun_is_silence_that_costs_nothing() -> None:
     assert transport.next == 1800
 
 
+def test_a_partial_fill_hands_over_only_what_is_queued() -> None:
+    """An output that writes far ahead of the device (simpleaudio's tape) takes what is ready
+    and waits for the rest: no silence is handed over, so the session does not move on the
+    device, and a fade under way is not cut short by a queue that is only momentarily dry."""
+    transport = Transport(SR)
+    transport.start(1000, 1)
+    transport.append(np.ones((300, 2), np.float32))
+    out = np.zeros((500, 2), np.float32)
+    assert transport.fill(out, partial=True) == 300 and np.all(out[:300] == 1)
+    assert transport.handed == 300 and not transport.starved
+    assert transport.fill(out, partial=True) == 0 and transport.handed == 300, "an empty queue hands nothing"
+    transport.append(np.full((500, 2), 2, np.float32))
+    assert transport.fill(out, partial=True) == 500 and np.all(out == 2)
+    assert transport.session_at(300) == 1300 and transport.handed == 800, "device frames and session in step"
+    transport.fade_out(400)
+    transport.append(np.full((100, 2), 3, np.float32))
+    assert transport.fill(out, partial=True) == 100 and transport.playing, "the fade goes on once more is queued"
+    transport.append(np.full((500, 2), 3, np.float32))
+    assert transport.fill(out, partial=True) == 300 and not transport.playing
+    assert transport.stopped_at == 1000 + 300 + 500 + 400 and out[299, 0] < out[0, 0]
+    assert transport.fill(out, partial=True) == 0, "paused: nothing to hand over"
+    assert transport.fill(out) == 0 and transport.handed == 1700, "the device, though, gets silence"
+
+
 def test_played_leaves_out_pauses_and_skips(setup) -> None:  # type: ignore[no-untyped-def]
     player, device, _ = setup
     player.play(0)

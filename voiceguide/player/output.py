@@ -33,7 +33,15 @@ from voiceguide.errors import PlaybackError
 if TYPE_CHECKING:  # `play` favours its threads (below) before it imports numpy
     import numpy as np
 
-Fill = Callable[["np.ndarray"], None]
+
+class Fill(Protocol):
+    def __call__(self, out: np.ndarray, partial: bool = False) -> int:
+        """Write the next ``len(out)`` frames into ``out`` (silence where the player has none
+        ready) and return how many carried the session. With ``partial``, hand over only those:
+        for an output that takes frames long before the device plays them, and so can wait."""
+        ...
+
+
 BACKENDS = ("sounddevice", "simpleaudio")
 NO_DEVICE = (
     "no sound device could be opened ({detail}); `voiceguide export` writes files that play anywhere without one"

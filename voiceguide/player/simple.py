@@ -2,9 +2,14 @@
 position.
 
 It gets the same interface as the callback stream: a thread of its own calls ``fill`` to keep
-a tape (an anonymous memory map, see ``tape``) written a little ahead of the wall clock, and
-simpleaudio plays the tape. ``heard`` is the wall clock less a fixed latency, an estimate that
-a stalled or busy device can make wrong; that is why this is not the default.
+a tape (an anonymous memory map, see ``tape``) written ahead of the wall clock, and simpleaudio
+plays the tape. ``heard`` is the wall clock less a fixed latency, an estimate that a stalled or
+busy device can make wrong; that is why this is not the default.
+
+The thread takes what the player has ready, up to ``AHEAD``, and writes silence only where
+the tape is about to be played (``MUST`` ahead of the clock): a player still waiting for its
+source, with the tape well ahead, is waited for rather than padded with a pause that would
+move the rest of the session later.
 
 simpleaudio 1.0.4 freed memory from its playback threads without Python's lock, which
 corrupted the heap under pymalloc; simpleaudio-patched (the same module) allocates that
@@ -25,8 +30,9 @@ from voiceguide.player.output import NO_DEVICE, Fill, quiet_stderr, silence_alsa
 from voiceguide.player.tape import Tape
 from voiceguide.sinks import to_pcm16
 
-AHEAD = 1.0  # seconds written ahead of the wall clock: a busy machine may hold up this thread
-START = 0.2  # seconds written before the tape starts playing (no more than the player has ready)
+AHEAD = 1.0  # seconds written ahead of the wall clock when the player has them: a busy machine may hold up this thread
+START = 0.25  # seconds written before the tape starts playing (what the player queued first)
+MUST = 0.2  # seconds: the tape never falls less far ahead of the clock (simpleaudio reads up to 0.1 s ahead)
 LATENCY = 0.15  # seconds from the start of playing to the first sample heard (an estimate)
 TAPE_SECONDS = 3600  # a tape holds an hour of stream; a longer one moves to a new tape
 BLOCK = 1024
@@ -67,7 +73,7 @@ class SimpleaudioOutput:
         self._tape_start = self._written
         self._tape = Tape(self._written, TAPE_SECONDS * self.sample_rate)
         # As much as the player has ready now; the thread writes the rest as it comes.
-        self._write_until(self._written + int(START * self.sample_rate))
+        self._write_until(self._written + int(START * self.sample_rate), self._written + int(MUST * self.sample_rate))
         try:
             with quiet_stderr():
                 self._play = self._sa.play_buffer(self._tape.view(self._tape_start), 2, 2, self.sample_rate)
@@ -76,26 +82,38 @@ class SimpleaudioOutput:
             raise PlaybackError(NO_DEVICE.format(detail=detail)) from None
         self._started = time.monotonic()
 
-    def _write_until(self, target: int) -> None:
+    def _write_until(self, target: int, must: int) -> None:
+        """Write what the player has ready up to stream frame ``target``, and up to ``must``
+        whatever it has (silence where it has nothing: the device is about to play there)."""
         assert self._tape is not None
         block = np.zeros((BLOCK, 2), dtype=np.float32)
         while self._written < min(target, self._tape.end):
-            self._fill(block)
-            pcm = np.frombuffer(to_pcm16(block), dtype=np.int16).reshape(-1, 2)
-            count = min(BLOCK, self._tape.end - self._written)
-            self._tape.write(self._written, pcm[:count])
+            part = block[: min(BLOCK, self._tape.end - self._written)]
+            if self._written < must:
+                count = len(part)
+                self._fill(part)
+            else:
+                count = self._fill(part, partial=True)
+                if not count:
+                    return
+            pcm = np.frombuffer(to_pcm16(part[:count]), dtype=np.int16).reshape(-1, 2)
+            self._tape.write(self._written, pcm)
             with self._lock:
                 self._written += count
+
+    def _now(self) -> int:
+        """The stream frame the wall clock has reached since the tape started."""
+        return self._tape_start + int((time.monotonic() - self._started) * self.sample_rate)
 
     def _keep_ahead(self) -> None:
         while not self._stop.wait(TICK):
             assert self._tape is not None
-            now = self._tape_start + int((time.monotonic() - self._started) * self.sample_rate)
+            now = self._now()
             if self._written >= self._tape.end:
                 if now >= self._tape.end:
                     self._new_tape()  # sessions over an hour: a new tape, after a brief dip
                 continue
-            self._write_until(now + int(AHEAD * self.sample_rate))
+            self._write_until(now + int(AHEAD * self.sample_rate), now + int(MUST * self.sample_rate))
             self._tape.release(now - 10 * self.sample_rate)
 
     def heard(self) -> int:
@@ -103,7 +121,7 @@ class SimpleaudioOutput:
             return self._frozen
         if self._play is None:
             return 0
-        at = self._tape_start + int((time.monotonic() - self._started - LATENCY) * self.sample_rate)
+        at = self._now() - int(LATENCY * self.sample_rate)
         with self._lock:
             return max(self._tape_start, min(at, self._written))
 
@@ -127,7 +145,7 @@ class SimpleaudioOutput:
 
     def close(self, wait: float = 2.0) -> None:
         """At the session's end (nothing was cut), what was written ahead plays out first: the
-        clock's estimate of what was heard may run ahead of a device that started late, and the
+        clock's estimate of what was heard may run ahead of a device that started late, and a
         second of silence written after the end covers the difference. Then simpleaudio drains,
         closes and frees the device on a thread of its own after ``stop``; this waits (a fraction
         of a second) for it so the process ends cleanly."""
@@ -135,6 +153,8 @@ class SimpleaudioOutput:
             self._stop.set()
             if self._thread is not None:
                 self._thread.join(wait)
+            beyond = self._now() + int(AHEAD * self.sample_rate)
+            self._write_until(beyond, beyond)
             with self._lock:
                 written = self._written
             deadline = time.monotonic() + AHEAD + wait

@@ -10,6 +10,9 @@ where they are logged: a pause ends at a known sample, whatever the device's lat
 
 When the queue runs dry (the source is slow, or the machine is busy) the callback hands over
 silence and the session does not move on: nothing is lost, the sound resumes where it stopped.
+An output that takes frames well before the device plays them (simpleaudio's tape) asks for
+``partial`` blocks: only what is queued, no silence, so it waits for the player as long as the
+device still has sound, and an underrun happens only where the device would really run dry.
 """
 
 from __future__ import annotations
@@ -132,20 +135,27 @@ class Transport:
 
     # -- the device's side ------------------------------------------------------------------
 
-    def fill(self, out: np.ndarray) -> None:
-        """Called on the device's thread: write the next ``len(out)`` frames into ``out``."""
+    def fill(self, out: np.ndarray, partial: bool = False) -> int:
+        """Called on the device's thread: write the next ``len(out)`` frames into ``out`` and
+        return how many of them carried the session. With ``partial``, only those are handed
+        over (the rest of ``out`` is not the device's): nothing while paused or while the queue
+        is empty."""
         frames = len(out)
         out.fill(0.0)
         with self._lock:
-            taken = self._take(out) if self._playing else 0
+            taken = self._take(out, partial) if self._playing else 0
+            if partial:
+                frames = taken
             if taken:
                 self._log.append(Piece(self.handed, self._next - taken, taken))
                 self.carried += taken
-            self.starved = self._playing and taken < frames
-            self._mix_marks(out)
+            if not partial:
+                self.starved = self._playing and taken < frames
+            self._mix_marks(out[:frames])
             self.handed += frames
+        return taken
 
-    def _take(self, out: np.ndarray) -> int:
+    def _take(self, out: np.ndarray, partial: bool = False) -> int:
         want = len(out)
         if self._fade_out is not None:
             want = min(want, self._fade_out)
@@ -164,7 +174,8 @@ class Transport:
             self._shape(out[:taken])
         if self._fade_out is not None:
             self._fade_out -= taken
-            if self._fade_out <= 0 or not self._queue:
+            # A dry queue ends the fade early only when the device needs the frames now.
+            if self._fade_out <= 0 or (not self._queue and not partial):
                 self._end_fade()
         return taken
 
