@@ -778,7 +778,9 @@ class Bench:
             else:
                 lines.append(self.kept_rows[number])
         notes = [f"- {note}" for note in self.notes + NOTES]
-        notes += [note for note in self.kept_notes if note not in notes]
+        for note in self.kept_notes:  # a note rewritten since keeps its opening words: the new one stands
+            if all(note[:SAME_NOTE] != other[:SAME_NOTE] for other in notes):
+                notes.append(note)
         if self.kept_rows:
             lines.insert(5, f"Rows {', '.join(map(str, sorted(measured)))} were measured on this day, the others earlier.")
         lines += ["", "## Notes", ""] + notes
@@ -929,6 +931,8 @@ for start, segment in clips:
 bed.export({out!r}, format="wav")
 print(time.perf_counter() - started)
 """
+
+SAME_NOTE = 42  # characters (with the leading "- ") that name what a note is about
 
 NOTES = [
     "Figure 1's floor is ffmpeg encoding generated noise (`anoisesrc`) of the session's length to 128 kbps stereo MP3. voiceguide's export mixes in the main process while ffmpeg encodes in its own, on the other core, so the export costs little more than the encode.",
