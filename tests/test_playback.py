@@ -141,9 +141,9 @@ def assert_heard_in_order(heard: np.ndarray, render: np.ndarray) -> list[tuple[i
     """simpleaudio's device buffer is fixed at 0.1 s (the default stream holds 0.2 s). On a busy
     machine, or a virtual one whose host takes the processor away for a moment, it can run dry:
     the sound server plays silence until it is fed again (20 or 40 ms, in 2 of 11 loaded runs of
-    the sound tests here), and the rest follows, later by that much. Nothing is lost, and that is what
-    this asserts: every sample after the fade-in heard exactly, in order, once, with silences
-    allowed between. Returns the silences: (session sample, samples)."""
+    the sound tests here), and the rest follows, later by that much. Nothing is lost, and that is
+    what this asserts: every sample after the fade-in heard exactly, in order, once, with
+    silences allowed between. Returns the silences: (session sample, samples)."""
     return silences_inserted(heard, render, locate(heard, render, FADE, 0.25), int(FADE * SR))
 
 
@@ -282,8 +282,8 @@ def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     silences = assert_heard_in_order(heard_of(raw), signal)
-    # The old tape inserted 0.66 s in all (a pad at every wait); a device that runs dry on a busy
-    # machine inserts 20 or 40 ms, rarely.
+    # The old tape (a pad at every wait) fails the line above: its silences came closer together
+    # than a quarter second. A device that runs dry on a busy machine inserts 20 or 40 ms, rarely.
     assert sum(length for _, length in silences) <= SR // 10, f"silence inserted (sample, length): {silences}"
 
 
