@@ -128,7 +128,9 @@ def silences_inserted(recording: np.ndarray, render: np.ndarray, offset: int, st
     at = start
     while True:
         assert offset + len(render) <= len(recording), f"heard to the end ({len(inserted)} silences inserted)"
-        at = first_mismatch(recording, render, offset, at)
+        mismatch = first_mismatch(recording, render, offset, at)
+        assert mismatch > at or not inserted, f"the session goes on exactly after {at / SR:.3f} s"
+        at = mismatch
         if at >= len(render):
             return inserted
         piece = render[at : at + quarter]
@@ -142,7 +144,6 @@ def silences_inserted(recording: np.ndarray, render: np.ndarray, offset: int, st
         )
         offset += later
         inserted.append((at, later))
-        assert first_mismatch(recording, render, offset, at) > at, f"the session goes on exactly after {at / SR:.3f} s"
 
 
 def heard_until(

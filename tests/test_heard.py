@@ -30,10 +30,7 @@ def test_silences_where_the_device_ran_dry_are_found_with_their_length(render: n
     assert silences_inserted(heard, render, SR // 2, START) == [(2 * SR, 882), (4 * SR, 1764)]
 
 
-@pytest.mark.parametrize(
-    "case",
-    ["lost", "repeated", "changed", "short"],
-)
+@pytest.mark.parametrize("case", ["lost", "repeated", "changed", "short"])
 def test_anything_but_an_inserted_silence_fails(render: np.ndarray, case: str) -> None:
     a, b = 2 * SR, 2 * SR + 882
     heard = {
