@@ -1,10 +1,13 @@
 """Drive the real player through the real sound device, the way the keys would, and say what
 it believed at each step (JSON on stdout). Run as a program inside a test PulseAudio server:
 
-    python tests/drive.py SCRIPT BACKEND
+    python tests/drive.py SCRIPT BACKEND [keys | voice-quit:SECONDS]
 
-It pauses once the listener has heard 3.5 s, resumes once the device has played 1.5 s of the
-pause, and quits 2.5 s after the resume. Every wait is on the player's own (device) clock.
+With ``keys`` (the default) it pauses once the listener has heard 3.5 s, resumes once the device
+has played 1.5 s of the pause, and quits 2.5 s after the resume. With ``voice-quit:SECONDS`` it
+quits once the listener has heard that much, as a spoken "quit" reaches the player (through
+``obey``, which ``play --listen`` calls for each command heard). Every wait is on the player's own
+(device) clock.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from voiceguide import library
 from voiceguide.player.core import Player, State
 from voiceguide.player.output import open_output
 from voiceguide.player.sources import SessionSource
+from voiceguide.player.terminal import obey
 from voiceguide.render import RenderOptions
 
 SR = 44100
@@ -25,6 +29,7 @@ SR = 44100
 
 def main() -> None:
     script, backend = sys.argv[1], sys.argv[2]
+    mode = sys.argv[3] if len(sys.argv) > 3 else "keys"
     source = SessionSource(library.load(script), RenderOptions())
     player = Player(source, lambda fill: open_output(backend, fill, warn=lambda line: print(line, file=sys.stderr)))
     deadline = time.monotonic() + 90
@@ -38,6 +43,13 @@ def main() -> None:
 
     player.play(0)
     source.prepare_ahead()
+    if mode.startswith("voice-quit:"):
+        heard = int(float(mode.split(":")[1]) * SR)
+        until(lambda: player.position() >= heard)
+        obey(player, "quit")
+        player.close()
+        print(json.dumps({"backend": player.output.name if player.output else None, "quit_at": player.quit_at}))
+        return
     until(lambda: player.position() >= int(3.5 * SR))
     key_heard, key_next = player.position(), player.transport.next
     player.toggle_pause()

@@ -180,6 +180,27 @@ def heard_until(
     return last
 
 
+def cut_at_the_end(recording: np.ndarray, render: np.ndarray, before: float = 0.5) -> tuple[int, int]:
+    """Where a session that was stopped (quit) went silent: ``(offset, cut)``, the session's
+    offset in the recording and the session sample after the last one heard. Found from the
+    recording's last sound, so what came before (a wait for the device, a fade for a slow
+    source) does not matter; the fade-in at the start is left out. Fails unless the last ``before`` seconds of sound were the session,
+    sample for sample, right up to the silence: a cut, with nothing let through after it and
+    nothing faded."""
+    loud = np.flatnonzero(np.abs(recording) > 2 * EXACT)
+    assert len(loud), "the session was heard"
+    end = int(loud[-1]) + 1
+    begin = max(int(loud[0]) + int(FADE * SR), end - int(before * SR))  # after the fade-in
+    at = peak(render, recording[begin:end])  # the session sample heard at ``begin``
+    offset = begin - at
+    cut = first_mismatch(recording, render, offset, at)
+    assert offset + cut >= end, (
+        f"the last {(end - begin) / SR:.2f} s of sound were not the session up to the silence: "
+        f"it differs {(end - offset - cut) / SR:.3f} s before the sound ends"
+    )
+    return offset, cut
+
+
 @contextmanager
 def busy_cores() -> Iterator[None]:
     """A busy loop on every core, for as long as the block runs."""

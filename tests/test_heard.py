@@ -1,12 +1,13 @@
 """The recording checks themselves: a silence the device inserted is told apart from a sample
-lost, repeated or changed (synthetic recordings, so each case is known)."""
+lost, repeated or changed, and a clean cut from sound let through after it (synthetic
+recordings, so each case is known)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from .heard import SR, silences_inserted
+from .heard import SR, cut_at_the_end, silences_inserted
 
 START = 1000
 
@@ -41,3 +42,22 @@ def test_anything_but_an_inserted_silence_fails(render: np.ndarray, case: str) -
     }[case]
     with pytest.raises(AssertionError):
         silences_inserted(heard, render, SR // 2, START)
+
+
+def test_a_cut_is_found_at_its_sample_whatever_came_before(render: np.ndarray) -> None:
+    cut = 3 * SR + 123
+    faded = render[: 2 * SR] * np.linspace(1, 0, 2 * SR)  # a fade and a wait before: not its business
+    heard = recorded(faded, np.zeros(9000), render[2 * SR : cut])
+    assert cut_at_the_end(heard, render) == (SR // 2 + 9000, cut)
+
+
+@pytest.mark.parametrize("case", ["faded", "something else", "changed"])
+def test_anything_but_the_session_up_to_the_silence_fails(render: np.ndarray, case: str) -> None:
+    a = 3 * SR
+    heard = {
+        "faded": recorded(render[:a], render[a : a + 1764] * np.linspace(1, 0, 1764)),
+        "something else": recorded(render[:a], render[SR : SR + 4410]),  # sound let through after the cut
+        "changed": recorded(render[: a - 4410], render[a - 4410 : a] * 0.9),
+    }[case]
+    with pytest.raises(AssertionError):
+        cut_at_the_end(heard, render)

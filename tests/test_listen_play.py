@@ -8,14 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from .conftest import voiceguide_without
-from .heard import EXACT, heard_until, locate
+from .heard import cut_at_the_end, heard_until, locate
 from .listening import spoken
 from .pulse import SR, Microphone, Pulse, load_recording
-from .test_playback import LONG_SCRIPT, rendered
+from .test_playback import LONG_SCRIPT, drive, rendered
 
 pytestmark = pytest.mark.playback
 
@@ -53,17 +52,31 @@ def test_a_spoken_quit_ends_the_session(pulse: Pulse, tmp_path: Path, speech_cac
     assert process.returncode == 0, err.decode()
     assert err.decode() == "", "no complaint: the microphone and the recogniser were there"
     heard = load_recording(raw)[:, 0]
-    at = first_words(session)
-    last, where = heard_until(heard, render, locate(heard, render, at), at)
-    assert last < len(render) / SR - 10, f"quit at {last:.1f} s of {len(render) / SR:.1f} s: the command was obeyed"
-    # ``where`` ends the last quarter second heard whole; the cut falls within the next one (a
-    # quarter heard in full would have matched). What sounded up to the cut is the session
-    # itself, sample for sample, and after it there is silence.
-    offset = where - round(last * SR)  # the recording's sample that holds the session's first
-    end = int(np.flatnonzero(np.abs(heard) > EXACT)[-1]) + 1
-    assert end <= where + SR // 4, f"the sound went on {(end - where) / SR:.2f} s after the last quarter heard whole"
-    tail = heard[where:end] - render[where - offset : end - offset]
-    assert not len(tail) or np.max(np.abs(tail)) <= EXACT, "and until the cut it was the session"
+    # Measured from the end of the sound: the first "quit" is said as the process starts, and when
+    # the listener is ready in time it is obeyed in the opening bell, before any words. (Matched
+    # from the first words, such a recording put the session at a wrong offset, and a clean cut
+    # was measured as a second of sound after it.) ``cut_at_the_end`` holds that the sound was the
+    # session, sample for sample, up to the cut, and silence after it.
+    _, cut = cut_at_the_end(heard, render)
+    assert cut < len(render) - 10 * SR, f"quit at {cut / SR:.1f} s of {len(render) / SR:.1f} s: the command was obeyed"
+
+
+@pytest.mark.parametrize("at", [0.3, 2.0])
+def test_a_spoken_quit_in_the_first_seconds_is_as_quick_as_q(
+    pulse: Pulse, tmp_path: Path, speech_cache: Path, at: float
+) -> None:
+    """The player obeys a spoken "quit" (the listener's queue, as ``play --listen`` feeds it) in the
+    opening bell, while the device still holds what it was primed with: the sound stops where the
+    player says the listener was, within 0.1 s, as it does for ``q``."""
+    session = rendered(tmp_path, "quit-early", LONG_SCRIPT, speech_cache)
+    render = session["render"]
+    with pulse.recording(tmp_path / "rec.raw") as raw:
+        said = drive(pulse, session, mode=f"voice-quit:{at}")
+    _, cut = cut_at_the_end(load_recording(raw)[:, 0], render)
+    assert said["quit_at"] >= at * SR, "quit once that much was heard"
+    assert abs(cut - said["quit_at"]) <= 0.1 * SR, (
+        f"the sound went on {(cut - said['quit_at']) / SR:.3f} s after the quit"
+    )
 
 
 def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_path: Path, speech_cache: Path) -> None:

@@ -177,10 +177,10 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
         assert_heard_whole(heard_of(raw), render, which)
 
 
-def drive(pulse: Pulse, session: dict, backend: str = "sounddevice") -> dict:  # type: ignore[type-arg]
+def drive(pulse: Pulse, session: dict, backend: str = "sounddevice", mode: str = "keys") -> dict:  # type: ignore[type-arg]
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "drive.py"), str(session["script"]), backend],
+        [sys.executable, str(Path(__file__).parent / "drive.py"), str(session["script"]), backend, mode],
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
