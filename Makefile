@@ -10,19 +10,31 @@ PY    := $(VENV)/bin/python
 WORKERS  ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$((n + 2)))
 PARALLEL ?= -n $(WORKERS) --dist loadgroup
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 SUPPORTED := 3.11, 3.12 or 3.13
-# The package with every optional feature, and what the tests and benchmarks use.
-EXTRAS := natural,serve,plot,listen,dev,bench
+# What a person uses: the natural voice, the server, the progress chart, hands-free listening.
+EXTRAS := natural,serve,plot,listen
+# What the tests and the benchmarks add: pytest and its helpers, the browser driver, lint, pydub.
+TEST_EXTRAS := $(EXTRAS),dev,bench
 # The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
 # is a supported version, else the newest of python3.13, python3.12 and python3.11 on PATH.
 # Each candidate must run (a pyenv shim for a version that is not selected does not).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
-DEB_PACKAGES := espeak-ng ffmpeg libasound2-dev libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins gcc python3-dev \
-	chromium
+# What voiceguide itself needs (make setup, make demo): espeak-ng (the system voice), ffmpeg (MP3
+# and M4B), PortAudio (the player), and a C compiler with the Python and ALSA headers, which build
+# simpleaudio (the second output; it ships no wheel).
+DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 libasound2-dev gcc python3-dev
+# What the tests add (make test): a PulseAudio server of their own with its clients (pactl, parec,
+# pacat) and ALSA's plugin into it, and Debian's chromium for the page's browser tests. Where
+# PipeWire serves the PulseAudio interface (pipewire-pulse), pulseaudio is not installed, which
+# would put a second sound server beside it: its binary is unpacked into .cache/pulseaudio for the
+# tests alone, and only the libraries it needs are installed.
+TEST_DEB_PACKAGES := pulseaudio-utils libasound2-plugins chromium
+PULSE_UNPACKED := .cache/pulseaudio
 
-.PHONY: help setup system-packages venv demo test test-all bench lint clean
+.PHONY: help setup system-packages test-packages pulse-unpacked deb-install venv test-venv demo test test-all bench lint clean
 
 help:
 	@echo "make demo   export the daily routine and the partner back massage to ./out/"
@@ -30,15 +42,38 @@ help:
 	@echo "make test-all  the suite on Python 3.11, 3.12 and 3.13, each in its own venv"
 	@echo "make bench  measure speed and memory, rewrite BENCHMARKS.md"
 	@echo "make lint   ruff and mypy"
-	@echo "make setup  install what the project needs (Debian packages, .venv)"
+	@echo "make setup  install what voiceguide needs (Debian packages, .venv); make test adds what the tests need"
 
 setup: system-packages venv
 
 # Installs only what is missing; quiet and quick when everything is there.
 system-packages:
+	@$(MAKE) --no-print-directory deb-install PACKAGES="$(DEB_PACKAGES)"
+
+test-packages: system-packages
+	@if command -v dpkg-query >/dev/null 2>&1 && dpkg-query -W -f='$${Status}' pipewire-pulse 2>/dev/null | grep -q "ok installed"; then \
+		$(MAKE) --no-print-directory deb-install PACKAGES="$(TEST_DEB_PACKAGES)" && $(MAKE) --no-print-directory pulse-unpacked; \
+	else \
+		$(MAKE) --no-print-directory deb-install PACKAGES="$(TEST_DEB_PACKAGES) pulseaudio"; \
+	fi
+
+# The pulseaudio binary and its modules, unpacked (never installed) for the tests' own server,
+# with the libraries it links to.
+pulse-unpacked:
+	@if [ ! -x $(PULSE_UNPACKED)/usr/bin/pulseaudio ]; then \
+		echo "Unpacking pulseaudio into $(PULSE_UNPACKED) for the tests (PipeWire serves this desktop)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		deps=$$(apt-cache depends --no-recommends --no-suggests pulseaudio | awk '/^ *Depends:/ && $$2 !~ /^</ { print $$2 }'); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$deps >/dev/null && \
+		tmp=$$(mktemp -d) && chmod a+rwx $$tmp && (cd $$tmp && apt-get download pulseaudio >/dev/null) && \
+		rm -rf $(PULSE_UNPACKED) && mkdir -p $(PULSE_UNPACKED) && dpkg-deb -x $$tmp/pulseaudio_*.deb $(PULSE_UNPACKED) && \
+		rm -rf $$tmp || { echo "could not unpack pulseaudio for the tests"; exit 1; }; \
+	fi
+
+deb-install:
 	@missing=""; \
 	if command -v dpkg-query >/dev/null 2>&1; then \
-		for p in $(DEB_PACKAGES); do \
+		for p in $(PACKAGES); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 		done; \
 		if [ -n "$$missing" ]; then \
@@ -49,13 +84,13 @@ system-packages:
 			{ echo "apt-get failed; install these packages yourself:$$missing"; exit 1; }; \
 		fi; \
 	else \
-		for t in espeak-ng ffmpeg ffprobe pulseaudio parec; do \
+		for t in espeak-ng ffmpeg ffprobe; do \
 			command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; \
 		done; \
 		if [ -n "$$missing" ]; then \
-			echo "This is not a Debian system. Install these with your package manager:"; \
-			echo "  espeak-ng, ffmpeg (with ffprobe), ALSA development headers (alsa-lib-devel),"; \
-			echo "  pulseaudio with its utilities (parec) and the ALSA pulse plugin (alsa-plugins-pulseaudio)."; \
+			echo "This is not a Debian system. Install these with your package manager (see the README's"; \
+			echo "\"Installing without make\"): espeak-ng, ffmpeg (with ffprobe), PortAudio, a C compiler and"; \
+			echo "the ALSA development headers; for the tests, pulseaudio with its utilities and chromium."; \
 			echo "Missing now:$$missing"; exit 1; \
 		fi; \
 	fi
@@ -74,36 +109,41 @@ venv:
 	@# PYTHONDONTWRITEBYTECODE is set): every command starts without compiling it first.
 	@$(VENV)/bin/python -m compileall -q voiceguide >/dev/null
 
+test-venv: venv
+	@if [ ! -f $(TEST_STAMP) ] || [ pyproject.toml -nt $(TEST_STAMP) ] || [ $(STAMP) -nt $(TEST_STAMP) ]; then \
+		$(PY) -m pip install -q --disable-pip-version-check -e '.[$(TEST_EXTRAS)]' && touch $(TEST_STAMP); fi
+
 demo: setup
 	@$(PY) -m voiceguide export daily-routine partner-back-massage -o out --force
 	@echo
 	@echo "Play one with:   $(VENV)/bin/voiceguide play out/daily-routine.mp3"
 	@echo "Or copy out/ to a phone and open out/voiceguide.m3u8 in any music player."
 
-test: setup
+test: test-packages test-venv
 	$(VENV)/bin/voiceguide validate --strict scripts/
 	$(PY) -m pytest -q $(PARALLEL)
 
 # The whole suite on every supported interpreter found (on PATH, or kept by pyenv), each in a
 # .venv of its own (.venv-3.12, ...), then a table of version, tests passed and time.
-test-all: system-packages
+test-all: test-packages
 	@rm -f .test-all.txt; for v in 3.11 3.12 3.13; do \
 		py=""; for c in python$$v $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V -r) /usr/bin/python$$v; do \
 			$$c -c 'import sys' >/dev/null 2>&1 && { py=$$($$c -c 'import sys; print(sys.executable)'); break; }; done; \
 		if [ -z "$$py" ]; then printf '%s\tnot found\t-\n' $$v >> .test-all.txt; continue; fi; \
-		$(MAKE) --no-print-directory venv VENV=.venv-$$v PYTHON=$$py || { printf '%s\tsetup failed\t-\n' $$v >> .test-all.txt; continue; }; \
+		$(MAKE) --no-print-directory test-venv VENV=.venv-$$v PYTHON=$$py || { printf '%s\tsetup failed\t-\n' $$v >> .test-all.txt; continue; }; \
 		start=$$(date +%s); .venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(PARALLEL) | tee .test-all-$$v.log | tail -1; \
 		line=$$(grep -E '[0-9]+ (passed|failed)' .test-all-$$v.log | tail -1); \
 		printf '%s\t%s\t%ss\n' "$$($$py -c 'import platform; print(platform.python_version())')" "$$line" $$(( $$(date +%s) - start )) >> .test-all.txt; \
 	done; echo; printf 'python\ttests\ttime\n'; cat .test-all.txt; \
 	awk -F'\t' '$$2 != "not found" && ($$2 !~ /^[0-9]+ passed/ || $$2 ~ /failed|error/) { bad = 1 } END { exit bad }' .test-all.txt
 
-bench: setup
+bench: test-packages test-venv
 	$(PY) bench/run.py
 
-lint: setup
+lint: test-venv
 	$(VENV)/bin/ruff check voiceguide tests bench
+	$(VENV)/bin/ruff format --check voiceguide tests bench
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) .venv-3.* .test-all* out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .venv-3.* .test-all* out .pytest_cache .mypy_cache .ruff_cache .cache build dist *.egg-info
