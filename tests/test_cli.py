@@ -71,7 +71,7 @@ def test_show_by_path_and_unknown_name() -> None:
     assert run("show", str(SCRIPTS / "childs-pose.yaml")).exit_code == 0
     result = run("show", "childs-pse")
     assert result.exit_code == 2
-    assert "no technique or routine named 'childs-pse'; did you mean childs-pose?" in result.stderr
+    assert "no technique or routine named 'childs-pse'; did you mean 'childs-pose'?" in result.stderr
 
 
 def test_validate(write: Callable[..., Path]) -> None:

@@ -119,7 +119,7 @@ def test_a_hand_edited_plan_with_a_mistake_gives_path_line_col() -> None:
     result = run("plan", "show")
     assert result.exit_code == 2
     assert f"{path}:{line}:7: time must be HH:MM" in result.output
-    assert f"{path}:{typo}:7: no technique or routine named 'chidls-pose'; did you mean childs-pose?" in result.output
+    assert f"{path}:{typo}:7: no technique or routine named 'chidls-pose'; did you mean 'childs-pose'?" in result.output
     assert "Traceback" not in result.output
 
 

@@ -1,12 +1,14 @@
 """`voiceguide serve` as a real uvicorn server on a free port of 127.0.0.1: the token, 404s,
-traversal attempts, Range requests, HEAD, rendering on demand (once, however many ask), the
-page, the feed parsed back, and --lan's address and QR code. Every request goes to 127.0.0.1."""
+traversal attempts, Range requests, HEAD, every session prepared from the start (each once,
+however many ask; a failure kept to its session; Ctrl-C stopping it cleanly), the page, the
+feed parsed back, and --lan's address and QR code. Every request goes to 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import signal
 import socket
 import stat
 import subprocess
@@ -71,7 +73,7 @@ def server(folder: Path, speech_cache: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def mp3(server: Server, folder: Path) -> bytes:
-    """The shoulder-rolls MP3, rendered on demand by the first request."""
+    """The shoulder-rolls MP3: the first request waits for its render if need be."""
     reply = server.get(server.path("sessions/shoulder-rolls.mp3"))
     assert reply.status == 200, reply.body[:200]
     assert reply.body == cached(folder / "cache", "shoulder-rolls", "mp3").read_bytes()
@@ -181,7 +183,6 @@ def test_head_sends_the_headers_alone(server: Server, mp3: bytes) -> None:
 
 
 def test_two_first_requests_wait_for_one_render(server: Server, folder: Path) -> None:
-    assert server.get(server.path("status/neck-release.json")).body and not list((folder / "cache").glob("neck-*"))
     barrier = threading.Barrier(2)
     replies: list[bytes] = []
 
@@ -220,28 +221,112 @@ def test_the_m4b_is_made_on_demand(server: Server, folder: Path, mp3: bytes) -> 
     assert "".join(server.errors).count("rendering shoulder-rolls (mp3)") == 1
 
 
-def test_the_page_shows_progress_while_a_session_renders(folder: Path, speech_cache: Path, tmp_path: Path) -> None:
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "neck.yaml").write_text(FRESH.replace("Neck release", "Neck release again"))
-    env = {"VOICEGUIDE_HOME": str(folder / "home"), "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-    running = Server([str(tmp_path / "scripts"), "--cache-dir", str(tmp_path / "cache")], env)
+def _session_folder(script: Path, cache: Path) -> Path:
+    """Where the server keeps ``script``'s files when served with the default options and --no-notes."""
+    from voiceguide.cli.options import render_options
+    from voiceguide.practice.sessions import load
+    from voiceguide.serve.catalog import Catalog
+
+    catalog = Catalog([load(str(script), with_notes=False)], render_options(None, "normal", None, None, 1), cache)
+    (listing,) = catalog.offered()  # nothing was asked of it: its render thread waits, idle
+    return catalog.folder(listing)
+
+
+def _feed_titles(running: Server) -> list[str]:
+    root = ET.fromstring(running.get(running.path("feed.xml")).body)
+    return [item.findtext("title") or "" for item in root.iter("item")]
+
+
+def test_every_session_is_prepared_from_the_start(tmp_path: Path) -> None:
+    """No request starts a render: the feed fills by itself, while the page says how far it is.
+    The first session cannot be written (a folder stands where its MP3 goes): it is shown as
+    failed, and the others are prepared all the same. The speech cache starts empty, so the
+    preparation is still going on when the page is first fetched."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "arm-swing.yaml").write_text(FRESH.replace("Neck release", "Arm swing"))
+    (scripts / "neck.yaml").write_text(FRESH)
+    (scripts / "shoulder-rolls.yaml").write_text(STRETCH)
+    blocked = _session_folder(scripts / "arm-swing.yaml", tmp_path / "cache") / "arm-swing.mp3"
+    blocked.mkdir(parents=True)
+    env = {"VOICEGUIDE_HOME": str(tmp_path / "home"), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "speech")}
+    running = Server([str(scripts), "--no-notes", "--cache-dir", str(tmp_path / "cache")], env)
     try:
         page = running.get(running.path()).body.decode()
-        assert "Prepare this session" in page and "<audio" not in page
-        states = [json.loads(running.get(running.path("status/neck.json?start=1")).body)]
+        assert re.search(r'<p class="preparing" aria-live="polite">Preparing [1-3] of 3: [A-Z]', page), page[:3000]
+        lines = []
         until = time.monotonic() + 300
-        while states[-1]["state"] != "ready" and time.monotonic() < until:
-            states.append(json.loads(running.get(running.path("status/neck.json")).body))
-            time.sleep(0.02)
-        assert states[-1]["state"] == "ready"
-        working = [s for s in states if s["state"] in ("waiting", "rendering")]
-        assert working, states
-        assert any(s["state"] == "rendering" and s["total"] for s in states), states
-        assert {s["renders"] for s in states} == {1}
+        while len(titles := _feed_titles(running)) < 2:
+            progress = json.loads(running.get(running.path("status.json")).body)
+            lines.append(progress["preparing"])
+            assert time.monotonic() < until, (titles, progress)
+            time.sleep(0.1)
+        assert titles == ["Neck release", "Shoulder rolls"]
+        assert set(lines) <= {
+            "Preparing 1 of 3: Arm swing",
+            "Preparing 1 of 3: Neck release",
+            "Preparing 2 of 3: Neck release",
+            "Preparing 2 of 3: Shoulder rolls",
+            "Preparing 3 of 3: Shoulder rolls",
+            "",
+        }, lines
+        progress = json.loads(running.get(running.path("status.json")).body)
+        assert progress["preparing"] == "2 of 3 sessions ready; 1 could not be prepared"
+        states = {slug: status["state"] for slug, status in progress["sessions"].items()}
+        assert states == {"arm-swing": "failed", "neck": "ready", "shoulder-rolls": "ready"}
+        assert {status["renders"] for status in progress["sessions"].values()} == {1}  # each started once, by itself
+        assert "arm-swing.mp3" in progress["sessions"]["arm-swing"]["error"]
         page = running.get(running.path()).body.decode()
-        assert "Prepare this session" not in page and "<audio" in page
+        assert page.count("<audio") == 2 and page.count(">Try again</button>") == 1
+        assert "Could not prepare it: " in page and "Prepare this session" not in page
+        errors = "".join(running.errors)
+        for slug in ("arm-swing", "neck", "shoulder-rolls"):
+            assert errors.count(f"rendering {slug} (mp3)") == 1, errors
     finally:
         running.stop()
+    assert blocked.is_dir() and not list((tmp_path / "cache").rglob("*voiceguide-tmp*"))
+
+
+def test_a_session_in_the_cache_is_ready_at_once(server: Server, folder: Path, speech_cache: Path, mp3: bytes) -> None:
+    """A second server on the same cache renders nothing that the first one made."""
+    until = time.monotonic() + 300
+    while len(_feed_titles(server)) < 3:
+        assert time.monotonic() < until
+        time.sleep(0.1)
+    again = start(folder, speech_cache)
+    try:
+        progress = json.loads(again.get(again.path("status.json")).body)
+        assert progress["preparing"] == ""
+        assert {status["state"] for status in progress["sessions"].values()} == {"ready"}
+        assert {status["renders"] for status in progress["sessions"].values()} == {0}
+        assert len(_feed_titles(again)) == 3 and "rendering" not in "".join(again.errors)
+    finally:
+        again.stop()
+
+
+def test_ctrl_c_stops_the_preparation_and_leaves_no_partial_file(tmp_path: Path, speech_cache: Path) -> None:
+    """Ctrl-C while the first of three long sessions is being mixed: the server exits with 130,
+    that session has no MP3, the next ones were never started, and no temporary file is left."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    for name in ("a-long-rest", "b-long-rest", "c-long-rest"):
+        (scripts / f"{name}.yaml").write_text(f"title: {name}\nsteps:\n  - say: Rest.\n  - hold: 120s\n")
+    env = {"VOICEGUIDE_HOME": str(tmp_path / "home"), "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
+    running = Server([str(scripts), "--cache-dir", str(tmp_path / "cache")], env)
+    try:
+        until = time.monotonic() + 300
+        while (state := json.loads(running.get(running.path("status/a-long-rest.json")).body))["stage"] != "mix":
+            assert state["state"] in ("waiting", "rendering") and time.monotonic() < until, state
+            time.sleep(0.02)
+        running.process.send_signal(signal.SIGINT)
+        assert running.process.wait(120) == 130
+    finally:
+        running.stop()
+    errors = "".join(running.errors)
+    assert "Traceback" not in errors and "rendering b-long-rest" not in errors, errors
+    cache = tmp_path / "cache"
+    assert not list(cache.rglob("*.mp3")) and not list(cache.glob("b-*")) and not list(cache.glob("c-*"))
+    assert not list(cache.rglob("*voiceguide-tmp*"))
 
 
 def probe_mp3(mp3: bytes) -> tuple[float, dict[str, float]]:
@@ -266,7 +351,9 @@ def test_the_page(server: Server, mp3: bytes) -> None:
         assert text in page, text
     assert '<meta name="viewport"' in page and "prefers-color-scheme: dark" in page
     assert 'src="sessions/shoulder-rolls.mp3"' in page and 'src="sessions/shoulder-rolls.vtt"' in page
-    assert 'href="sessions/shoulder-rolls.mp3" download' in page and 'href="sessions/shoulder-rolls.m4b" download' in page
+    assert (
+        'href="sessions/shoulder-rolls.mp3" download' in page and 'href="sessions/shoulder-rolls.m4b" download' in page
+    )
     _, chapters = probe_mp3(mp3)
     assert f'<button type="button" data-start="{chapters["Backward rolls"]:.3f}">Backward rolls' in page
     # Nothing from elsewhere: every address in the page is relative to it.
@@ -313,7 +400,9 @@ def test_the_feed_parses_back(server: Server, folder: Path, mp3: bytes) -> None:
         )
         assert abs(hours * 3600 + minutes * 60 + seconds - probed) <= 1.0
         image = item.find(f"{ITUNES}image")
-        assert image is not None and server.get(image.get("href", "").split(str(server.port), 1)[1]).body[:4] == b"\x89PNG"
+        assert (
+            image is not None and server.get(image.get("href", "").split(str(server.port), 1)[1]).body[:4] == b"\x89PNG"
+        )
         chapters = item.find(f"{PODCAST}chapters")
         assert chapters is not None and chapters.get("type") == "application/json+chapters"
         got = server.get((chapters.get("url") or "").split(str(server.port), 1)[1])
@@ -424,7 +513,6 @@ def test_a_plan_is_served_with_today_first(tmp_path: Path, speech_cache: Path) -
         folder = cached(tmp_path / "cache", first, "mp3").parent
         assert "Breathe low" in (folder / f"{first}.vtt").read_text(), "the therapist's note is spoken"
         assert str(ID3(folder / f"{first}.mp3")["TIT2"]).startswith(f"{DAY_NAMES[today]} practice")
-        running.get(running.path("feed.xml"))  # a feed asks for every session it cannot list yet
         until = time.monotonic() + 300
         while (state := json.loads(running.get(running.path(f"status/{second}.json")).body))["state"] != "ready":
             assert state["state"] != "failed" and time.monotonic() < until, state

@@ -1,18 +1,19 @@
 """The page in a real browser: Debian's chromium, driven by playwright (which never downloads
-a browser here). It plays, jumps to a chapter, shows the instruction being spoken, and can
-seek anywhere in the file. Every request goes to 127.0.0.1."""
+a browser here). It follows the preparation that starts with the server, then plays, jumps to a
+chapter, shows the instruction being spoken, and can seek anywhere in the file. Every request
+goes to 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .served import Server, cached
-from .test_export import STRETCH
+from .test_export import BREATH, STRETCH
 from .test_serve import probe_mp3
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,18 +33,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("browser")
-    (folder / "shoulder-rolls.yaml").write_text(STRETCH)
-    env = {"VOICEGUIDE_HOME": str(folder / "home"), "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-    running = Server([str(folder / "shoulder-rolls.yaml"), "--cache-dir", str(folder / "cache")], env)
-    running.cache = folder / "cache"  # type: ignore[attr-defined]
-    yield running
-    running.stop()
+def start_server(folder: Path) -> Server:
+    """Two sessions, with a speech cache of their own that starts empty: the preparation that
+    starts with the server is still going on when the page opens."""
+    (folder / "scripts").mkdir()
+    (folder / "scripts" / "calm-breaths.yaml").write_text(BREATH)
+    (folder / "scripts" / "shoulder-rolls.yaml").write_text(STRETCH)
+    env = {"VOICEGUIDE_HOME": str(folder / "home"), "VOICEGUIDE_CACHE_DIR": str(folder / "speech")}
+    return Server([str(folder / "scripts"), "--cache-dir", str(folder / "cache")], env)
 
 
-def test_play_jump_to_a_chapter_and_seek(server: Server, tmp_path: Path) -> None:
+def test_follow_the_preparation_then_play_jump_to_a_chapter_and_seek(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
@@ -56,21 +56,25 @@ def test_play_jump_to_a_chapter_and_seek(server: Server, tmp_path: Path) -> None
             viewport={"width": 390, "height": 844},  # a phone's screen
             color_scheme="dark",
         )
+        server: Server | None = None
         try:
             outside: list[str] = []
             page = browser.new_page()
             page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1:") else outside.append(r.url))
             page.set_default_timeout(300_000)
+            server = start_server(tmp_path)  # the browser is open: the page is asked for at once
             page.goto(server.local_url())
 
-            # Not rendered yet: the page renders it, showing progress, then shows the player.
+            # Being prepared: the page says how far it is, and puts the player in when it is ready.
+            line = page.locator(".preparing")
+            assert re.fullmatch(r"Preparing [12] of 2: (Two calm breaths|Shoulder rolls)", line.text_content() or "")
             article = page.locator("#s-shoulder-rolls")
-            article.get_by_role("button", name="Prepare this session").click()
             expect(article.locator("audio")).to_have_count(1, timeout=300_000)
+            expect(page.locator("#s-calm-breaths audio")).to_have_count(1)
+            expect(line).to_be_hidden()
+            assert page.get_by_role("button", name="Prepare this session").count() == 0
             audio = article.locator("audio")
-            page.wait_for_function(
-                "document.querySelector('#s-shoulder-rolls audio').readyState >= 1"
-            )
+            page.wait_for_function("document.querySelector('#s-shoulder-rolls audio').readyState >= 1")
             duration = audio.evaluate("a => a.duration")
             length, chapters = probe_mp3(server.get(server.path("sessions/shoulder-rolls.mp3")).body)
             rest = chapters["Rest"]
@@ -99,6 +103,8 @@ def test_play_jump_to_a_chapter_and_seek(server: Server, tmp_path: Path) -> None
             assert (tmp_path / "page.png").stat().st_size > 10_000
             assert outside == []  # the page asks for nothing from anywhere else
         finally:
+            if server is not None:
+                server.stop()
             browser.close()
-    assert cached(server.cache, "shoulder-rolls", "mp3").is_file()  # type: ignore[attr-defined]
+    assert cached(tmp_path / "cache", "shoulder-rolls", "mp3").is_file()
     print(f"screenshot: {tmp_path / 'page.png'}")

@@ -18,10 +18,11 @@ from voiceguide.errors import UsageError
 from voiceguide.fit import settle, steps_length
 from voiceguide.loader import load_session
 from voiceguide.pace import DEFAULT_PACE
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import Hold, Pause, Say, Script, Sides
 from voiceguide.steps import CLOSING, Choice, Speak, build, rotate
 from voiceguide.text import sentences
-from voiceguide.timeline import BELL_STEP, BREATH_SETTLE, LEAD_IN, SAMPLE_RATE, TAIL, Timeline
+from voiceguide.timeline import BELL_STEP, BREATH_SETTLE, LEAD_IN, TAIL, Timeline
 from voiceguide.timeline import build as lay_out
 from voiceguide.units import Span, parse_pattern
 

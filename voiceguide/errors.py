@@ -7,8 +7,20 @@ environment or of a run (1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+CLOSE_ENOUGH = 0.6  # difflib's ratio: "sya" is close to "say", "childs-pse" to "childs-pose"
+
+
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """The hint "; did you mean 'x'?" for the options closest to ``name`` (up to three, best first),
+    or "" when none is close, to end a message about a name that is not known."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(options), n=3, cutoff=CLOSE_ENOUGH)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 class VoiceguideError(Exception):

@@ -41,11 +41,11 @@ from voiceguide.render import (
     settled_choices,
     speech_store,
 )
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import Routine, Session
 from voiceguide.speech import cores
 from voiceguide.speech_cache import SpeechCache
 from voiceguide.steps import Choice, Mark, build
-from voiceguide.timeline import SAMPLE_RATE
 from voiceguide.units import format_clock
 
 PLAYLIST = "voiceguide.m3u8"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.errors import MissingToolError, RenderError, UsageError
-from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.samples import SAMPLE_RATE
 
 _INSTALL = "install it with `sudo apt-get install ffmpeg` (or run `make setup`)"
 

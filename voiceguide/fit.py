@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import SHORTEST, Script, Session
 from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
 from voiceguide.text import estimate_seconds
-from voiceguide.timeline import LEAD_IN, SAMPLE_RATE, TAIL, End, SentenceLength, layout
+from voiceguide.timeline import LEAD_IN, TAIL, End, SentenceLength, layout
 from voiceguide.units import format_duration
 
 TOLERANCE = 1.0  # seconds: a fitted session lands this close to the request

@@ -7,12 +7,11 @@ copy installed inside the package; ``VOICEGUIDE_LIBRARY`` points elsewhere.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import UsageError
+from voiceguide.errors import UsageError, did_you_mean
 from voiceguide.loader import load_session
 from voiceguide.script import Session
 
@@ -91,8 +90,7 @@ def resolve(target: str) -> Path:
     path = find(target)
     if path is None:
         names = [e.name for e in entries()]
-        close = difflib.get_close_matches(target, names, n=3, cutoff=0.7)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide list`"
+        hint = did_you_mean(target, names) or "; see `voiceguide list`"
         raise UsageError(f"no technique or routine named {target!r}{hint}")
     return path
 

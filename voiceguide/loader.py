@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide import units
-from voiceguide.errors import Problem, ScriptError
-from voiceguide.reader import suggest
+from voiceguide.errors import Problem, ScriptError, did_you_mean
 from voiceguide.script import AUDIENCES, SHORTEST, Entry, Routine, Script, Session, Step
 from voiceguide.step_reader import TOP, StepReader, longest_seconds
 from voiceguide.yamlnodes import Node, load
@@ -118,7 +117,7 @@ class _Reader(StepReader):
             return text
         if not text.lower().endswith(MUSIC_SUFFIXES):
             self.problem(
-                node, f"music must be a mood ({', '.join(MOODS)}), none, or a sound file{suggest(text, MOODS)}"
+                node, f"music must be a mood ({', '.join(MOODS)}), none, or a sound file{did_you_mean(text, MOODS)}"
             )
             return None
         file = (self.path.parent / text).resolve()
@@ -182,7 +181,8 @@ class _Reader(StepReader):
         name = name_node.value.strip()
         target = resolve(name, self.path) if resolve else None
         if target is None:
-            self.problem(name_node, f"no technique named {name!r}{suggest(name, _known_names(self.path, resolve))}")
+            hint = did_you_mean(name, _known_names(self.path, resolve))
+            self.problem(name_node, f"no technique named {name!r}{hint}")
             return None
         if target.resolve() in stack:
             chain = " -> ".join(p.stem for p in stack + (target.resolve(),))

@@ -21,9 +21,10 @@ import numpy as np
 
 from voiceguide import levels
 from voiceguide.loudness import guard_gain
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.sounds import cues
 from voiceguide.sounds.music import Music
-from voiceguide.timeline import SAMPLE_RATE, SOUNDING, Event
+from voiceguide.timeline import SOUNDING, Event
 
 BLOCK = 32768
 GUARD_CONTEXT = 512  # samples each side: the guard's gain at a sample depends on nothing further away

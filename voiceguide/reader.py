@@ -7,12 +7,11 @@ plays, but a listener may be served better), and ``validate --strict`` makes the
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from voiceguide.errors import Problem
+from voiceguide.errors import Problem, did_you_mean
 from voiceguide.yamlnodes import Node
 
 MAX_TEXT_CHARS = 1000
@@ -53,7 +52,7 @@ class Reader:
         for key, value in node.items():
             name = key.value if isinstance(key.value, str) else str(key.value)
             if name not in allowed:
-                self.problem(key, f"unknown key {name!r} in {what}{suggest(name, allowed)}")
+                self.problem(key, f"unknown key {name!r} in {what}{did_you_mean(name, allowed)}")
                 continue
             found[name] = (key, value)
         return found
@@ -114,8 +113,3 @@ class Reader:
 
 def kind(node: Node) -> str:
     return {"seq": "a list", "map": "a mapping"}.get(node.kind, repr(node.value))
-
-
-def suggest(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""

@@ -18,7 +18,7 @@ import numpy as np
 
 from voiceguide.errors import OutputError, RenderError
 from voiceguide.ffmpeg import tool
-from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.samples import SAMPLE_RATE, to_int16
 
 MP3_BITRATE = "128k"  # stereo; 44.1 kHz
 # LAME at 128 kbps returns everything 0.45 dB quieter than it was given (a 1 kHz tone and
@@ -36,7 +36,7 @@ class Sink(Protocol):
 
 
 def to_pcm16(block: np.ndarray) -> bytes:
-    return np.clip(np.round(block * 32768.0), -32768, 32767).astype("<i2").tobytes()
+    return to_int16(block).astype("<i2", copy=False).tobytes()
 
 
 class WavSink:

@@ -22,8 +22,8 @@ from voiceguide import dsp, levels
 from voiceguide.errors import RenderError, VoiceguideError
 from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import clip_loudness, limit_true_peak
+from voiceguide.samples import SAMPLE_RATE, to_int16
 from voiceguide.speech_cache import Entry, SpeechCache, key
-from voiceguide.timeline import SAMPLE_RATE
 from voiceguide.voices import Voice, VoiceSpec, open_voice
 
 POOL_THRESHOLD = 6  # sentences: fewer than this are synthesised in this process
@@ -59,10 +59,6 @@ def trim(audio: np.ndarray, rate: int) -> np.ndarray:
     out[:fade_in] *= np.linspace(0, 1, fade_in, endpoint=False, dtype=np.float32)
     out[len(out) - fade_out :] *= np.linspace(1, 0, fade_out, dtype=np.float32)
     return out
-
-
-def to_int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def resampled_length(count: int, rate: int) -> int:

@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from voiceguide.pace import Pace
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.steps import BREATH_WORDS, WORDED_CYCLES, Bell, Breaths, Mark, Speak, Steps, Wait
 from voiceguide.text import sentences
 from voiceguide.units import BreathPattern
 
-SAMPLE_RATE = 44100
 LEAD_IN = 0.0  # seconds before the opening bell: the player's first sound is the bell
 BELL_STEP = 2.5  # seconds from a bell to the next thing
 TAIL = 5.0  # seconds after the last event: the bell rings out and the music fades

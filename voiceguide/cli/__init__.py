@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: a screen reader reads no boxes, and rich's markdown is not imported
 )
 
 _state = {"debug": False}

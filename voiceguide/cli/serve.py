@@ -44,7 +44,7 @@ def serve(
     ] = False,
     cache_dir: Annotated[
         Path | None,
-        typer.Option("--cache-dir", help="Where sessions rendered on demand are kept (default: the user cache)."),
+        typer.Option("--cache-dir", help="Where rendered sessions are kept (default: the user cache)."),
     ] = None,
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
@@ -56,8 +56,9 @@ def serve(
 ) -> None:
     """Serve sessions to a phone: a web page with players and chapters, a podcast feed, MP3 and M4B files.
 
-    The first line printed is the address to open, with its secret token. Sessions are rendered when first asked for.
-    With --plan, the page puts today's session first.
+    The first line printed is the address to open, with its secret token. Every session is prepared in the
+    background from the start, one at a time, so the feed is full by the time a phone subscribes; the page shows
+    how far it is. With --plan, the page puts today's session first.
     """
     from voiceguide.errors import MissingToolError, ServeError
 
@@ -102,10 +103,16 @@ def serve(
     print(f"podcast feed: {url}feed.xml", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     config = uvicorn.Config(
-        create_app(catalog, key), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        create_app(catalog, key), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
     )
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            catalog.stop()  # the render under way ends now, not after the connections close
+            super().handle_exit(sig, frame)
+
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        Server(config).run(sockets=[listener])
     finally:
         catalog.close()
 

@@ -18,12 +18,13 @@ from voiceguide.ffmpeg import decode, probe
 from voiceguide.fit import estimated_lengths, steps_length
 from voiceguide.mixer import EventIndex, Mixer
 from voiceguide.render import Progress, RenderOptions, settled_steps, speech_store
+from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import Session
 from voiceguide.sounds.music import open_music
 from voiceguide.speech_cache import SpeechCache
 from voiceguide.steps import Mark
 from voiceguide.text import sentences
-from voiceguide.timeline import SAMPLE_RATE, End, Event, Horizon, SectionMark, layout
+from voiceguide.timeline import End, Event, Horizon, SectionMark, layout
 
 WARM_CLIPS = 6
 

@@ -23,14 +23,13 @@ reported as ``path:line:col: message``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import library, yamlnodes
-from voiceguide.errors import Problem, ScriptError
+from voiceguide.errors import Problem, ScriptError, did_you_mean
 from voiceguide.practice.home import valid_zone
 from voiceguide.units import format_duration, parse_duration
 from voiceguide.yamlnodes import Node
@@ -134,8 +133,7 @@ def parse(text: str, where: str) -> Plan:
     fields: dict[str, Node] = {}
     for key, value in root.items():
         if key.value not in KEYS:
-            close = difflib.get_close_matches(str(key.value), KEYS, n=1)
-            fail(key, f"unknown key {key.value!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+            fail(key, f"unknown key {key.value!r}{did_you_mean(str(key.value), KEYS)}")
         else:
             fields[str(key.value)] = value
     missing = [k for k in ("goal", "minutes", "days") if k not in fields]
@@ -241,8 +239,7 @@ def _item(node: Node, names: list[str], fail: Fail) -> Item | None:
         return None
     name = str(name_node.value).strip()
     if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide list`"
+        hint = did_you_mean(name, names) or "; see `voiceguide list`"
         fail(name_node, f"no technique or routine named {name!r}{hint}")
         return None
     return Item(name, seconds)

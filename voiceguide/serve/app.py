@@ -9,9 +9,10 @@ File responses come from Starlette (Range, HEAD, ETag and Last-Modified)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(catalog: Catalog, token: str) -> Starlette:
+    """The routes. The server's start queues every session on offer (``Catalog.prepare``),
+    and its stop ends the rendering before the process goes."""
+
     def endpoint(handler: Callable[[Request, Catalog], Awaitable[Response]]) -> Handler:
         """Check the token and map errors to status codes: the one place that does."""
 
@@ -68,11 +72,21 @@ def create_app(catalog: Catalog, token: str) -> Starlette:
         Route("/{token}/", endpoint(_page)),
         Route("/{token}/feed.xml", endpoint(_feed)),
         Route("/{token}/cover.png", endpoint(_channel_cover)),
+        Route("/{token}/status.json", endpoint(_progress)),
         Route("/{token}/status/{name}", endpoint(_status)),
         Route("/{token}/sessions/{name}", endpoint(_file)),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        catalog.prepare()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(catalog.close)
+
     # A wrong method says nothing about which URLs exist: it is 404 like any other miss.
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    return Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
 
 
 async def _to_page(request: Request, _catalog: Catalog) -> Response:
@@ -81,9 +95,10 @@ async def _to_page(request: Request, _catalog: Catalog) -> Response:
 
 async def _page(_request: Request, catalog: Catalog) -> Response:
     offered = catalog.offered()
-    items = [(listing, catalog.ready(listing)) for listing in offered]
+    items = [(listing, catalog.ready(listing), catalog.status(listing)) for listing in offered]
     today = next((listing.slug for listing in offered if catalog.is_today(listing)), None)
-    return HTMLResponse(await run_in_threadpool(page.page, items, today), headers=NO_STORE)
+    body = await run_in_threadpool(page.page, items, catalog.preparation(), today)
+    return HTMLResponse(body, headers=NO_STORE)
 
 
 async def _feed(request: Request, catalog: Catalog) -> Response:
@@ -92,8 +107,7 @@ async def _feed(request: Request, catalog: Catalog) -> Response:
     for listing in catalog.offered():
         rendered = catalog.ready(listing)
         if rendered is None:
-            catalog.request(listing)  # rendered in the background; the next refresh lists it
-            continue
+            continue  # being prepared since the server started; the next refresh lists it
         audio = _safe(catalog, rendered.path("mp3"))
         stat = audio.stat()
         episodes.append(
@@ -113,6 +127,13 @@ async def _feed(request: Request, catalog: Catalog) -> Response:
 
 async def _channel_cover(_request: Request, _catalog: Catalog) -> Response:
     return Response(await run_in_threadpool(cover_png, "voiceguide"), media_type="image/png")
+
+
+async def _progress(_request: Request, catalog: Catalog) -> Response:
+    """Every session's state, and the line that says how far the preparation is."""
+    sessions = {listing.slug: catalog.status(listing).as_dict() for listing in catalog.offered()}
+    body = {"preparing": page.progress_line(catalog.preparation()), "sessions": sessions}
+    return JSONResponse(body, headers=NO_STORE)
 
 
 async def _status(request: Request, catalog: Catalog) -> Response:

@@ -1,9 +1,12 @@
-"""The sessions a server offers, and their files: each rendered on demand, once, into a cache.
+"""The sessions a server offers, and their files: each rendered once, into a cache.
 
 A session's files live in a folder named by its content hash (the bytes of every script it
 is made of, and the render options), written by the pipeline's own export, so a file in the
 cache is always complete (export writes atomically). Renders run one at a time on a
-background thread; a request for a session that is being rendered waits for that render.
+background thread: ``prepare`` queues every offered session when the server starts, so the
+feed fills without anyone asking; a session someone asks for goes to the front of the queue,
+and a request for a session that is being rendered waits for that render. ``stop`` ends the
+render under way at its next step (its temporary files removed) and drops the rest.
 """
 
 from __future__ import annotations
@@ -72,6 +75,22 @@ class Status:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How far the offered sessions are: ``number`` is the place of the one being prepared
+    (the sessions ready or failed, plus one), ``current`` its title ("" when none is)."""
+
+    total: int
+    ready: int
+    failed: int
+    number: int
+    current: str
+
+
+class _Stopped(Exception):
+    """The server is stopping: the render under way ends here."""
 
 
 def files_of(session: Session) -> list[Path]:
@@ -153,14 +172,43 @@ class Catalog:
         self._queue: list[tuple[tuple[str, str], Future[Rendered]]] = []
         self._wake = threading.Condition(self._lock)
         self._known: dict[str, Rendered] = {}
+        self._stopping = threading.Event()
         self.log: Callable[[str], None] = lambda _line: None
-        threading.Thread(target=self._work, name="voiceguide-render", daemon=True).start()
+        self._worker = threading.Thread(target=self._work, name="voiceguide-render", daemon=True)
+        self._worker.start()
 
-    def close(self) -> None:
-        """Stop a render under way: its speech workers are this process's children, and a
-        render that loses them stops at once (its temporary files go with it)."""
+    def prepare(self) -> None:
+        """Queue every offered session that is not in the cache, in the order offered, behind
+        anything already asked for. A session that fails is marked so; the others go on."""
+        for listing in self.offered():
+            self.request(listing, urgent=False)
+
+    def stop(self) -> None:
+        """End rendering now: the render under way stops at its next step (its speech workers
+        are this process's children, and a render that loses them stops at once) and nothing
+        queued starts. It returns at once, so a signal handler may call it; ``close`` waits."""
+        if not self._stopping.is_set():
+            self._stopping.set()
+            threading.Thread(target=self._end, name="voiceguide-stop", daemon=True).start()
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop rendering and wait for the render under way to remove its temporary files."""
+        self.stop()
+        self._end()
+        if self._worker is not threading.current_thread():
+            self._worker.join(wait)
+
+    def _end(self) -> None:
         import multiprocessing
 
+        with self._lock:
+            dropped, self._queue = self._queue, []
+            for key, _future in dropped:
+                del self._pending[key]
+                self._status[key].state = "new"
+            self._wake.notify_all()
+        for _key, future in dropped:
+            future.cancel()  # a request waiting for it is told that the server is stopping
         for child in multiprocessing.active_children():
             child.terminate()
 
@@ -197,6 +245,16 @@ class Catalog:
         folder = self.folder(listing)
         return all((folder / f"{listing.stem}.{kind}").is_file() for kind in dict.fromkeys(["mp3", "vtt", fmt]))
 
+    def preparation(self) -> Preparation:
+        """How far the offered sessions are, counted afresh from their states."""
+        states = [(listing, self.status(listing).state) for listing in self.offered()]
+        ready = sum(state == "ready" for _listing, state in states)
+        failed = sum(state == "failed" for _listing, state in states)
+        busy = [listing for listing, state in states if state == "rendering"]
+        busy += [listing for listing, state in states if state == "waiting"]
+        current = busy[0].title if busy else ""
+        return Preparation(len(states), ready, failed, ready + failed + 1 if busy else 0, current)
+
     def status(self, listing: Listing, fmt: str = "mp3") -> Status:
         with self._lock:
             status = self._status.get((listing.slug, fmt))
@@ -206,9 +264,10 @@ class Catalog:
             return Status("ready", renders=status.renders if status else 0)
         return Status(**asdict(status)) if status else Status()
 
-    def request(self, listing: Listing, fmt: str = "mp3") -> Future[Rendered]:
+    def request(self, listing: Listing, fmt: str = "mp3", urgent: bool = True) -> Future[Rendered]:
         """The session's files in ``fmt``: at once when cached, else after the one render that
-        makes them (started now, or already under way)."""
+        makes them (queued now, or already queued or under way). An ``urgent`` request goes
+        to the front of the queue, and moves the session there if it was waiting already."""
         if fmt not in FORMATS:
             raise KeyError(fmt)
         done = self.ready(listing, fmt)
@@ -218,7 +277,14 @@ class Catalog:
             return future
         key = (listing.slug, fmt)
         with self._lock:
+            if self._stopping.is_set():
+                future.cancel()
+                return future
             if key in self._pending:
+                queued = [entry for entry in self._queue if entry[0] == key]
+                if urgent and queued:
+                    self._queue.remove(queued[0])
+                    self._queue.insert(0, queued[0])
                 return self._pending[key]
             finished = self._complete(listing, fmt)  # by a render that ended since the look above
             if not finished:
@@ -226,7 +292,7 @@ class Catalog:
                 status.state, status.stage, status.done, status.total, status.error = "waiting", "", 0, 0, ""
                 status.renders += 1
                 self._pending[key] = future
-                self._queue.append((key, future))
+                self._queue.insert(0 if urgent else len(self._queue), (key, future))
                 self._wake.notify()
         if finished:
             return self.request(listing, fmt)
@@ -235,16 +301,22 @@ class Catalog:
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._queue:
+                while not self._queue and not self._stopping.is_set():
                     self._wake.wait()
+                if self._stopping.is_set():
+                    return
                 key, future = self._queue.pop(0)
             listing = self.listings[key[0]]
             try:
                 result = self._render(listing, key[1])
             except BaseException as exc:  # handed to every waiting request
+                stopped = self._stopping.is_set()
                 with self._lock:
-                    self._status[key].state, self._status[key].error = "failed", str(exc)
+                    self._status[key].state, self._status[key].error = ("new", "") if stopped else ("failed", str(exc))
                     del self._pending[key]
+                if stopped:
+                    future.cancel()  # a request waiting for it is told that the server is stopping
+                    return
                 self.log(f"could not render {listing.slug}: {exc}")
                 future.set_exception(exc)
                 continue
@@ -257,6 +329,8 @@ class Catalog:
         key = (listing.slug, fmt)
 
         def progress(stage: str, done: int, total: int) -> None:
+            if self._stopping.is_set():
+                raise _Stopped  # export removes its temporary files on the way out
             with self._lock:
                 status = self._status[key]
                 status.state, status.stage, status.done, status.total = "rendering", stage, done, total

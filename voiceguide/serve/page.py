@@ -1,14 +1,16 @@
 """The web page: one self-contained HTML file (no external resources) that works on a phone,
 in light and dark mode. Each session shows its cover, title, length, areas and summary; a
 rendered one has a player with its chapters, the current instruction under it (from the
-WebVTT captions) and download links; one not rendered yet has a button that renders it,
-with its progress."""
+WebVTT captions) and download links; one not rendered yet shows its progress while it is
+prepared, or why it could not be, with a button that prepares it (again). A line at the top
+says how far the preparation is ("Preparing 3 of 7: Partner back massage"); the page follows
+it, and puts each session's player in as soon as the session is ready."""
 
 from __future__ import annotations
 
 from html import escape
 
-from voiceguide.serve.catalog import Listing, Rendered
+from voiceguide.serve.catalog import Listing, Preparation, Rendered, Status
 from voiceguide.units import format_clock
 
 STYLE = """
@@ -21,6 +23,7 @@ STYLE = """
 body { margin: 0; background: var(--bg); color: var(--fg); font: 17px/1.45 system-ui, sans-serif; }
 main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
+.preparing { margin: 0 0 1rem; color: var(--muted); }
 .session { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 1rem;
   margin: 0 0 1rem; }
 .head { display: flex; gap: 0.9rem; align-items: flex-start; }
@@ -46,6 +49,8 @@ a { color: var(--accent); }
 """
 
 SCRIPT = """
+const WORDS = { speech: "Making the voice", mix: "Mixing" };
+
 function wire(art) {
   const audio = art.querySelector("audio");
   if (audio) {
@@ -72,41 +77,87 @@ function wire(art) {
     }));
   }
   const prepare = art.querySelector(".prepare button");
-  if (prepare) prepare.addEventListener("click", () => follow(art, true));
+  if (prepare) prepare.addEventListener("click", async () => {
+    showState(art, { state: "waiting" });
+    await fetch("status/" + art.dataset.slug + ".json?start=1");
+    follow();
+  });
 }
 
-async function follow(art, start) {
+function showState(art, status) {
   const bar = art.querySelector(".prepare progress");
   const said = art.querySelector(".prepare .state");
-  art.querySelector(".prepare button").hidden = true;
-  bar.hidden = false;
-  for (;;) {
-    const reply = await fetch("status/" + art.dataset.slug + ".json" + (start ? "?start=1" : ""));
-    start = false;
-    const status = await reply.json();
-    if (status.state === "ready") break;
-    if (status.state === "failed") { said.textContent = "Could not prepare it: " + status.error; return; }
-    const words = { speech: "Making the voice", mix: "Mixing" };
-    const part = status.total ? status.done / status.total : 0;
-    bar.value = status.stage === "mix" ? 0.5 + part / 2 : part / 2;
-    said.textContent = status.state === "waiting" ? "Waiting for another session"
-      : (words[status.stage] || "Preparing") + " " + Math.round(part * 100) + "%";
-    await new Promise((done) => setTimeout(done, 700));
+  const button = art.querySelector(".prepare button");
+  const busy = status.state === "waiting" || status.state === "rendering";
+  button.hidden = busy;
+  bar.hidden = !busy;
+  if (status.state === "failed") { said.textContent = "Could not prepare it: " + status.error; return; }
+  if (!busy) { said.textContent = ""; return; }
+  const part = status.total ? status.done / status.total : 0;
+  bar.value = status.stage === "mix" ? 0.5 + part / 2 : part / 2;
+  said.textContent = status.state === "waiting" ? "Waiting for another session"
+    : (WORDS[status.stage] || "Preparing") + " " + Math.round(part * 100) + "%";
+}
+
+let following = false;
+
+async function follow() {
+  if (following) return;
+  following = true;
+  try {
+    for (;;) {
+      const now = await (await fetch("status.json")).json();
+      const line = document.querySelector(".preparing");
+      line.textContent = now.preparing;
+      line.hidden = !now.preparing;
+      let busy = false, done = [];
+      document.querySelectorAll(".session").forEach((art) => {
+        const status = now.sessions[art.dataset.slug];
+        if (!status || art.querySelector("audio")) return;
+        if (status.state === "ready") done.push(art);
+        else showState(art, status);
+        busy = busy || status.state === "waiting" || status.state === "rendering";
+      });
+      if (done.length) {
+        const fresh = new DOMParser().parseFromString(await (await fetch(".")).text(), "text/html");
+        done.forEach((art) => {
+          const replacement = fresh.getElementById(art.id);
+          art.replaceWith(replacement);
+          wire(replacement);
+        });
+      }
+      if (!busy) break;
+      await new Promise((wake) => setTimeout(wake, 700));
+    }
+  } finally {
+    following = false;
   }
-  const fresh = new DOMParser().parseFromString(await (await fetch(".")).text(), "text/html");
-  const replacement = fresh.getElementById(art.id);
-  art.replaceWith(replacement);
-  wire(replacement);
 }
 
 document.querySelectorAll(".session").forEach(wire);
+if (document.querySelector(".preparing").textContent) follow();
 """
 
 
-def page(items: list[tuple[Listing, Rendered | None]], today: str | None = None) -> str:
+def progress_line(preparation: Preparation) -> str:
+    """How far the preparation is, in words: "" when nothing is being prepared and nothing failed."""
+    p = preparation
+    if p.current:
+        return f"Preparing {p.number} of {p.total}: {p.current}"
+    if p.failed:
+        return f"{p.ready} of {p.total} sessions ready; {p.failed} could not be prepared"
+    return ""
+
+
+def page(
+    items: list[tuple[Listing, Rendered | None, Status]], preparation: Preparation, today: str | None = None
+) -> str:
     """The whole page, in the order given; the session whose slug is ``today`` is marked as
     today's. URLs in it are relative to the page, which lives at ``/TOKEN/``."""
-    articles = "\n".join(_session(listing, rendered, listing.slug == today) for listing, rendered in items)
+    articles = "\n".join(
+        _session(listing, rendered, status, listing.slug == today) for listing, rendered, status in items
+    )
+    line = progress_line(preparation)
     empty = "" if items else "<p>No sessions are being served.</p>"
     return f"""<!doctype html>
 <html lang="en">
@@ -121,6 +172,7 @@ def page(items: list[tuple[Listing, Rendered | None]], today: str | None = None)
 <body>
 <main>
 <h1>voiceguide</h1>
+<p class="preparing" aria-live="polite"{"" if line else " hidden"}>{escape(line)}</p>
 {articles}{empty}
 <p class="meta">Podcast feed: <a href="feed.xml">feed.xml</a></p>
 </main>
@@ -130,7 +182,7 @@ def page(items: list[tuple[Listing, Rendered | None]], today: str | None = None)
 """
 
 
-def _session(listing: Listing, rendered: Rendered | None, today: bool = False) -> str:
+def _session(listing: Listing, rendered: Rendered | None, status: Status, today: bool = False) -> str:
     slug = escape(listing.slug)
     lo, hi = listing.minutes
     estimate = f"about {lo:g} to {hi:g} min" if lo != hi else f"about {lo:g} min"
@@ -141,8 +193,7 @@ def _session(listing: Listing, rendered: Rendered | None, today: bool = False) -
 <p class="meta">{escape(meta)}</p></div></div>
 <p class="summary">{escape(listing.summary)}</p>"""
     if rendered is None:
-        body = """<div class="prepare"><button type="button">Prepare this session</button>
-<progress max="1" value="0" hidden></progress> <span class="state" aria-live="polite"></span></div>"""
+        body = _prepare(status)
     else:
         chapters = "\n".join(
             f'<li><button type="button" data-start="{c.start_ms / 1000:.3f}">{escape(c.title)}'
@@ -156,3 +207,15 @@ def _session(listing: Listing, rendered: Rendered | None, today: bool = False) -
 <p class="downloads"><a href="sessions/{slug}.mp3" download>MP3</a><a href="sessions/{slug}.m4b" download>M4B</a></p>"""
     marked = " today" if today else ""
     return f'<article class="session{marked}" id="s-{slug}" data-slug="{slug}">\n{head}\n{body}\n</article>'
+
+
+def _prepare(status: Status) -> str:
+    """A session not ready yet: its progress while it is prepared, else a button that prepares it."""
+    busy = status.state in ("waiting", "rendering")
+    label = "Try again" if status.state == "failed" else "Prepare this session"
+    said = f"Could not prepare it: {status.error}" if status.state == "failed" else ""
+    if busy:
+        said = "Waiting for another session" if status.state == "waiting" else "Preparing"
+    bar = f'<progress max="1" value="0"{"" if busy else " hidden"}></progress>'
+    return f"""<div class="prepare"><button type="button"{" hidden" if busy else ""}>{label}</button>
+{bar} <span class="state" aria-live="polite">{escape(said)}</span></div>"""

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from voiceguide import dsp, levels
-from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.samples import SAMPLE_RATE
 
 SR = SAMPLE_RATE
 

@@ -17,7 +17,7 @@ from voiceguide import levels
 from voiceguide.errors import UsageError
 from voiceguide.ffmpeg import decode, probe, read_all
 from voiceguide.loudness import Meter
-from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.samples import SAMPLE_RATE
 
 IN_MEMORY_SECONDS = 90.0
 MEASURE_SECONDS = 60.0

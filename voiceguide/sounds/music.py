@@ -25,7 +25,7 @@ import numpy as np
 
 from voiceguide import levels
 from voiceguide.errors import UsageError
-from voiceguide.timeline import SAMPLE_RATE
+from voiceguide.samples import SAMPLE_RATE
 
 SIZE = 65536
 HOP = SIZE // 2
