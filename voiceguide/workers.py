@@ -81,7 +81,7 @@ class Stop:
 
     def check(self) -> None:
         if self._event.is_set():
-            raise Stopped
+            raise Stopped("stopped before it was done")
 
     def fileno(self) -> int:
         return self._reader.fileno()
