@@ -370,9 +370,8 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     env = {**session["env"], "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
-    # The session's speech is in the cache (its render made it): no speech workers start. With
-    # workers still starting when the command exits, one sometimes printed a traceback of its
-    # own (an open bug of the speech pool, not of the device's message).
+    # The session's speech is in the cache (its render made it): no speech workers start. The
+    # same with an empty cache, workers starting as the command exits: tests/test_workers.py.
     done = subprocess.run(
         [sys.executable, "-m", "voiceguide", "play", str(session["script"])],
         env=env, capture_output=True, text=True, timeout=30,

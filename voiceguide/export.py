@@ -17,18 +17,13 @@ Each track depends only on its script, options and the cache, so the bytes do no
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from multiprocessing.managers import SyncManager
 from pathlib import Path
+from typing import Any
 
 from voiceguide import atomic, captions, cover, library, m4b, tags
 from voiceguide.errors import OutputError, UsageError
-from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import BackgroundMeter, warm_imports
 from voiceguide.names import inside, slugify, unique
 from voiceguide.render import (
@@ -43,10 +38,10 @@ from voiceguide.render import (
 )
 from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import Routine, Session
-from voiceguide.speech import cores
 from voiceguide.speech_cache import SpeechCache
 from voiceguide.steps import Choice, Mark, build
 from voiceguide.units import format_clock
+from voiceguide.workers import Pool, Worker, cores
 
 PLAYLIST = "voiceguide.m3u8"
 LIBRARY_ALBUM = "voiceguide library"
@@ -228,61 +223,21 @@ def _run(
     count = max(1, min(parallel or cores(), len(jobs)))
     if count == 1:
         return [export_track(job, track_progress(job.slug) if track_progress else None) for job in jobs]
-    context = multiprocessing.get_context("spawn")
-    manager = SyncManager(ctx=context)
-    manager.start(watch_parent)  # the queue's server process ends with this one, however it ends
-    queue = manager.Queue()
-    pool = context.Pool(count, initializer=_worker_start)
-    try:
-        pending = [pool.apply_async(_pooled_track, (job, queue)) for job in jobs]
-        results: list[TrackResult | None] = [None] * len(jobs)
-        while any(r is None for r in results):
-            _drain(queue, track_progress)
-            for i, handle in enumerate(pending):
-                if results[i] is None and handle.ready():
-                    results[i] = handle.get()
-            time.sleep(0.05)
-        _drain(queue, track_progress)
-        pool.close()
-        return [r for r in results if r is not None]
-    except BaseException:
-        pool.terminate()  # SIGTERM: each worker removes its temporary files on the way out
-        raise
-    finally:
-        pool.join()
-        manager.shutdown()
 
-
-def _drain(queue: object, track_progress: Callable[[str], Progress] | None) -> None:
-    import queue as queues
-
-    while True:
-        try:
-            slug, stage, done, total = queue.get_nowait()  # type: ignore[attr-defined]
-        except queues.Empty:
-            return
+    def report(value: Any) -> None:  # a track's progress, sent by the worker that writes it
+        slug, stage, done, total = value
         if track_progress:
             track_progress(slug)(stage, done, total)
 
-
-def _worker_start() -> None:
-    watch_parent()
-
-    def stop(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops workers with SIGTERM
+    # Stopped in any way (an error, Ctrl-C), the pool stops its workers with SIGTERM: each
+    # removes the temporary files of the track it was writing.
+    with Pool[TrackJob, TrackResult](count, cleanup=True, name="export") as pool:
+        return list(pool.map(_pooled_track, jobs, report))
 
 
-def _pooled_track(job: TrackJob, queue: object) -> TrackResult:
-    def report(stage: str, done: int, total: int) -> None:
-        queue.put((job.slug, stage, done, total))  # type: ignore[attr-defined]
-
-    try:
-        return export_track(job, report)
-    except KeyboardInterrupt:  # stopped by the parent: temporary files are already removed
-        os._exit(130)
+def _pooled_track(job: TrackJob, worker: Worker) -> TrackResult:
+    """In an export worker: one track, its progress sent to the owner."""
+    return export_track(job, lambda stage, done, total: worker.report((job.slug, stage, done, total)))
 
 
 def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult:

@@ -7,37 +7,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-import multiprocessing
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
 
 import numpy as np
 
 from voiceguide import dsp, levels
 from voiceguide.errors import RenderError, VoiceguideError
-from voiceguide.lifeline import watch_parent
 from voiceguide.loudness import clip_loudness, limit_true_peak
 from voiceguide.samples import SAMPLE_RATE, to_int16
 from voiceguide.speech_cache import Entry, SpeechCache, key
 from voiceguide.voices import Voice, VoiceSpec, open_voice
+from voiceguide.workers import Pool, Stop, Worker, WorkerLost, cores
 
 POOL_THRESHOLD = 6  # sentences: fewer than this are synthesised in this process
 SYSTEM_BATCH = 8
 CLIP_MEMORY = 64 * 2**20  # bytes of prepared clips kept in memory
 
 Progress = Callable[[int], None]
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def trim(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -93,51 +85,56 @@ class Synthesizer:
             self._voice = open_voice(self.spec)
         return self._voice
 
-    def stream(self, sentences: list[str]) -> Iterator[tuple[str, np.ndarray, int]]:
-        """Yield (sentence, float32 audio, rate) in the order given."""
+    def stream(
+        self, sentences: list[str], stop: Stop | None = None
+    ) -> Generator[tuple[str, np.ndarray, int], None, None]:
+        """Yield (sentence, float32 audio, rate) in the order given; ``stop``, once set from
+        another thread, ends it with ``Stopped`` (its workers stopped and gone first)."""
         if not sentences:
             return
+        stop = stop or Stop()
+        stop.check()
         if self.spec.engine == "system":
             batches = [sentences[i : i + SYSTEM_BATCH] for i in range(0, len(sentences), SYSTEM_BATCH)]
             voice = self.voice()
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                for batch, results in zip(batches, pool.map(voice.synthesize, batches), strict=True):
+            threads = ThreadPoolExecutor(max_workers=self.jobs)
+            try:
+                for batch, results in zip(batches, threads.map(voice.synthesize, batches), strict=True):
+                    stop.check()
                     for sentence, (audio, rate) in zip(batch, results, strict=True):
                         yield sentence, audio, rate
+            finally:
+                threads.shutdown(cancel_futures=True)  # what has not started never starts
             return
         if len(sentences) < POOL_THRESHOLD or self.jobs < 2:
             voice = self.voice()
             for sentence in sentences:
                 ((audio, rate),) = voice.synthesize([sentence])
                 yield sentence, audio, rate
+                stop.check()
             return
-        context = multiprocessing.get_context("spawn")
         try:
-            with ProcessPoolExecutor(
-                self.jobs, mp_context=context, initializer=_worker_start, initargs=(self.spec,)
+            with Pool[str, tuple[np.ndarray, int]](
+                self.jobs, open_voice, (self.spec,), stop=stop, name="speech"
             ) as pool:
-                for sentence, (audio, rate) in zip(sentences, pool.map(_worker_say, sentences), strict=True):
+                for sentence, (audio, rate) in zip(sentences, pool.map(_say, sentences), strict=True):
                     yield sentence, audio, rate
-        except BrokenProcessPool:
+        except WorkerLost:
             raise RenderError("a speech worker process stopped unexpectedly; try again with --jobs 1") from None
 
 
-_worker_voice: Voice | None = None
-
-
-def _worker_start(spec: VoiceSpec) -> None:
-    global _worker_voice
-    watch_parent()  # before the model loads: a parent killed meanwhile takes this worker with it
-    _worker_voice = open_voice(spec)
-
-
-def _worker_say(sentence: str) -> tuple[np.ndarray, int]:
-    assert _worker_voice is not None
-    return _worker_voice.synthesize([sentence])[0]
+def _say(sentence: str, worker: Worker) -> tuple[np.ndarray, int]:
+    """In a speech worker, whose state is its voice (opened once, by ``open_voice``)."""
+    voice: Voice = worker.state
+    return voice.synthesize([sentence])[0]
 
 
 class SpeechStore:
-    """Clips by sentence for one voice, backed by the speech cache."""
+    """Clips by sentence for one voice, backed by the speech cache.
+
+    ``close`` (or the end of a ``with`` block) stops what is still being made: what is queued
+    is dropped, the speech workers are stopped and waited for, on the thread that started
+    them. Sentences already made stay in the cache."""
 
     def __init__(self, spec: VoiceSpec, cache: SpeechCache, jobs: int | None = None) -> None:
         self.spec = spec
@@ -150,7 +147,23 @@ class SpeechStore:
         self._clips: OrderedDict[str, np.ndarray] = OrderedDict()
         self._clip_bytes = 0
         self._lock = threading.Lock()
+        self._stop = Stop()
+        self._background: list[threading.Thread] = []
         self.synthesised = 0
+
+    def close(self) -> None:
+        """Stop making speech and wait until every speech worker has gone. Idempotent."""
+        self._stop.set()
+        for thread in self._background:
+            thread.join()
+
+    def __enter__(self) -> SpeechStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
     # -- making sure speech exists ----------------------------------------------------------
 
@@ -164,15 +177,16 @@ class SpeechStore:
             elif progress:
                 progress(1)
         try:
-            for sentence, audio, rate in self.synth.stream(missing):
-                trimmed = trim(audio, rate)
-                if trimmed.size == 0:
-                    raise RenderError(f"the {self.spec.engine} voice produced silence for {sentence!r}")
-                entry = self.cache.store(key(self.identity, sentence), Entry(to_int16(trimmed), rate))
-                self.synthesised += 1
-                self._remember(sentence, entry)
-                if progress:
-                    progress(1)
+            with contextlib.closing(self.synth.stream(missing, self._stop)) as made:  # its workers end here too
+                for sentence, audio, rate in made:
+                    trimmed = trim(audio, rate)
+                    if trimmed.size == 0:
+                        raise RenderError(f"the {self.spec.engine} voice produced silence for {sentence!r}")
+                    entry = self.cache.store(key(self.identity, sentence), Entry(to_int16(trimmed), rate))
+                    self.synthesised += 1
+                    self._remember(sentence, entry)
+                    if progress:
+                        progress(1)
         except BaseException as exc:
             with self._lock:
                 self._failure = exc
@@ -181,7 +195,8 @@ class SpeechStore:
             raise
 
     def ensure_in_background(self, sentences: list[str]) -> threading.Thread:
-        """Start ``ensure`` on a thread; ``length`` and ``clip`` wait for what they need."""
+        """Start ``ensure`` on a thread; ``length`` and ``clip`` wait for what they need.
+        ``close`` stops it."""
         with self._lock:
             for sentence in sentences:
                 self._ready.setdefault(sentence, threading.Event())
@@ -193,6 +208,7 @@ class SpeechStore:
                 pass
 
         thread = threading.Thread(target=run, name="voiceguide-speech", daemon=True)
+        self._background.append(thread)
         thread.start()
         return thread
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import sys
@@ -214,20 +215,23 @@ def play(
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
             source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
-    echo = cancel_echo() if echo_cancel else None  # before the sound and the microphone open
-    player = Player(source, output, volume=volume)
-    commands: queue.Queue[str] = queue.Queue()
-    listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
-    try:
-        run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
-    finally:
-        if listener is not None:
-            listener.stop()
-        if echo is not None:
-            echo.close()
-        recorder.finish(heard_from(player))  # also after q and Ctrl-C
+    # However play ends (q, an error, no device, Ctrl-C), the speech still being made stops
+    # and its workers are gone before the command exits.
+    with source.store if isinstance(source, SessionSource) else contextlib.nullcontext():
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
+        echo = cancel_echo() if echo_cancel else None  # before the sound and the microphone open
+        player = Player(source, output, volume=volume)
+        commands: queue.Queue[str] = queue.Queue()
+        listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
+        try:
+            run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
+        finally:
+            if listener is not None:
+                listener.stop()
+            if echo is not None:
+                echo.close()
+            recorder.finish(heard_from(player))  # also after q and Ctrl-C
 
 
 def cancel_echo() -> Any:
