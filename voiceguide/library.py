@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import UsageError
-from voiceguide.loader import load_session
 from voiceguide.script import Session
 
 SUFFIXES = (".yaml", ".yml")
@@ -99,4 +98,6 @@ def resolve(target: str) -> Path:
 
 def load(target: str) -> Session:
     """Resolve and load a library name or a path."""
+    from voiceguide.loader import load_session  # here: listing the library (from its cache) needs no YAML
+
     return load_session(resolve(target), Resolver())

@@ -48,7 +48,7 @@ def thing(words: str) -> str:
     """What a piece of equipment is, without how the script says it: "a tennis ball" and
     "Tennis ball" are one thing, and so are "some massage oil" and "massage oil"."""
     name = " ".join(words.strip().lower().split())
-    for article in ("a ", "an ", "the ", "some ", "a little "):
+    for article in ("a little ", "a ", "an ", "the ", "some "):
         if name.startswith(article):
             name = name[len(article) :]
     return name
