@@ -159,3 +159,26 @@ def test_every_command_has_help() -> None:
 def test_version(flag: str) -> None:
     result = run(flag)
     assert result.exit_code == 0 and result.stdout.startswith("voiceguide ")
+
+
+def test_list_follows_a_changed_script_through_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts kept for ``list`` are keyed by a script's content: an edit shows at once."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "childs-pose.yaml").write_bytes((SCRIPTS / "childs-pose.yaml").read_bytes())
+    monkeypatch.setenv("VOICEGUIDE_LIBRARY", str(folder))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+
+    def listed() -> dict[str, object]:
+        result = run("list", "--json")
+        assert result.exit_code == 0, result.output
+        (row,) = json.loads(result.stdout)
+        return dict(row)
+
+    first = listed()
+    assert (tmp_path / "cache" / "script-facts.json").is_file()
+    assert listed() == first
+    text = (folder / "childs-pose.yaml").read_text()
+    (folder / "childs-pose.yaml").write_text(text.replace("position: kneeling", "position: lying face down"))
+    changed = listed()
+    assert changed["position"] == "lying face down" and first["position"] == "kneeling"

@@ -58,6 +58,28 @@ def composed(
     return result.session if no_notes else sessions.apply_notes(result.session)
 
 
+def asked(areas: str, minutes: float, equipment: str | None, audience: str, seed: int) -> str:
+    """The options of a request, as a person would write them again."""
+    request = f"--areas {areas} --minutes {minutes:g}"
+    if equipment:
+        request += f' --equipment "{equipment}"'
+    if audience != "self":
+        request += f" --for {audience}"
+    return request + (f" --seed {seed}" if seed != 1 else "")
+
+
+def composed_file(folder: Path, areas: str, minutes: float, equipment: str | None, audience: str, seed: int) -> Path:
+    """The session composed for the request, written as a routine file in ``folder`` (replacing
+    the one an earlier request wrote there), for what serves sessions made of files."""
+    from voiceguide import atomic
+    from voiceguide.practice import composer
+
+    session = composed(areas, minutes, equipment, audience, seed, no_notes=True)
+    path = folder / f"{session.name}.yaml"
+    atomic.write_bytes(path, composer.routine_text(session, asked(areas, minutes, equipment, audience, seed)).encode())
+    return path
+
+
 @app.command()
 @guarded
 def compose(
@@ -87,14 +109,8 @@ def compose(
     atomic.check_free([output], force)
     assert minutes is not None
     session = composed(areas, minutes, equipment, audience, seed, no_notes=True, path=output)
-    request = f"--areas {areas} --minutes {minutes:g}"
-    if equipment:
-        request += f' --equipment "{equipment}"'
-    if audience != "self":
-        request += f" --for {audience}"
-    if seed != 1:
-        request += f" --seed {seed}"
-    atomic.write_bytes(output, composer.routine_text(session, request).encode("utf-8"))
+    request = asked(areas, minutes, equipment, audience, seed)
+    atomic.write_bytes(output, composer.routine_text(session, request).encode())
     count = len(session.entries)
     length = format_clock(composer.session_length(session))
     print(f"{output}: {count} technique{'s' if count != 1 else ''}, about {length}; play it: voiceguide play {output}")

@@ -78,17 +78,16 @@ def serve(
             f"serve needs the server packages ({exc.name}); install them with `pip install 'voiceguide[serve]'` "
             "(or run `make setup`)"
         ) from None
-    from voiceguide.cli.compose import composed, wanted
+    from voiceguide.cli.compose import composed_file, wanted
     from voiceguide.serve.access import lan_address, token
     from voiceguide.serve.catalog import Catalog, targets_of
 
-    extra = []
-    if wanted(None, areas, minutes, length):  # a session composed on the spot, offered beside the rest
+    names = targets_of(list(targets or []), every, plan) if targets or every or plan or areas is None else []
+    if wanted(None, areas, minutes, length):  # a session composed on the spot, served as a routine file
         assert areas is not None and minutes is not None
-        extra.append(composed(areas, minutes, equipment, audience, seed, no_notes))
-    names = targets_of(list(targets or []), every, plan) if targets or every or plan or not extra else []
+        folder = (cache_dir or _default_cache()) / "composed"
+        names.append(str(composed_file(folder, areas, minutes, equipment, audience, seed)))
     sessions, today = _sessions(names, plan, no_notes)
-    sessions += extra
     options = render_options(voice, pace, music, length, seed, guidance)
     catalog = Catalog(sessions, options, cache_dir or _default_cache(), today)
     catalog.log = lambda line: err(f"voiceguide: {line}")
