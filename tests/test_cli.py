@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from voiceguide import library
 from voiceguide.cli import app
+from voiceguide.script import POSITIONS, Script
 
 from .conftest import SCRIPTS
 
@@ -28,7 +30,8 @@ def test_list_json() -> None:
     rows = json.loads(result.stdout)
     assert {r["kind"] for r in rows} == {"technique", "routine"}
     for row in rows:
-        assert set(row) == {"name", "title", "kind", "audience", "areas", "minutes", "minutes_brief"}
+        assert set(row) == {"name", "title", "kind", "audience", "position", "areas", "minutes", "minutes_brief"}
+        assert (row["position"] in POSITIONS) == (row["kind"] == "technique"), row
         lo, hi = row["minutes"]
         assert 0 < lo <= hi < 240
         brief_lo, brief_hi = row["minutes_brief"]
@@ -52,6 +55,33 @@ def test_list_table() -> None:
     result = run("list")
     assert result.exit_code == 0, result.output
     assert "childs-pose" in result.stdout and "routine" in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["30", "60", "200"])
+def test_list_never_cuts_a_name_and_shows_each_position(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a narrow terminal (or a pipe) the names stay whole: the title wraps instead."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line and not line.startswith(" ")}
+    for entry in library.entries():
+        assert entry.name in rows, entry.name
+        session = library.load(entry.name)
+        if isinstance(session, Script):
+            assert f"  {session.position}  " in rows[entry.name]
+    assert "…" not in result.stdout
+
+
+def test_list_by_area() -> None:
+    result = run("list", "--areas", "neck", "--json")
+    assert result.exit_code == 0, result.output
+    names = {r["name"] for r in json.loads(result.stdout)}
+    every = {e.name: library.load(e.name) for e in library.entries()}
+    assert names == {n for n, s in every.items() if any("neck" in a for a in s.areas)}
+    refused = run("list", "--areas", "elbows")
+    assert refused.exit_code == 2
+    assert refused.output.startswith("voiceguide: no technique works the elbows; areas are: ")
+    assert len(refused.output.strip().splitlines()) == 1
 
 
 def test_show_text_and_json() -> None:
@@ -129,3 +159,26 @@ def test_every_command_has_help() -> None:
 def test_version(flag: str) -> None:
     result = run(flag)
     assert result.exit_code == 0 and result.stdout.startswith("voiceguide ")
+
+
+def test_list_follows_a_changed_script_through_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts kept for ``list`` are keyed by a script's content: an edit shows at once."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "childs-pose.yaml").write_bytes((SCRIPTS / "childs-pose.yaml").read_bytes())
+    monkeypatch.setenv("VOICEGUIDE_LIBRARY", str(folder))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+
+    def listed() -> dict[str, object]:
+        result = run("list", "--json")
+        assert result.exit_code == 0, result.output
+        (row,) = json.loads(result.stdout)
+        return dict(row)
+
+    first = listed()
+    assert (tmp_path / "cache" / "script-facts.json").is_file()
+    assert listed() == first
+    text = (folder / "childs-pose.yaml").read_text()
+    (folder / "childs-pose.yaml").write_text(text.replace("position: kneeling", "position: lying face down"))
+    changed = listed()
+    assert changed["position"] == "lying face down" and first["position"] == "kneeling"

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from voiceguide import library
+from voiceguide.cli.audio import heard as heard_from
 from voiceguide.player.core import Player, State
 from voiceguide.practice import history, home
-from voiceguide.practice.record import MIN_HEARD, Recorder, heard_from
+from voiceguide.practice.record import MIN_HEARD, Recorder
 
 from .pulse import Pulse
 from .test_player_core import LATENCY, SR, Device, Signal, run_for

@@ -81,6 +81,13 @@ def length_range(
     return at(Choice(0.0, 0.0)), at(Choice(1.0, 1.0))
 
 
+def part_range(script: Script, sentence_length: SentenceLength, pace: Pace) -> tuple[float, float]:
+    """Seconds a technique can take inside a routine (from its title to its last step), shortest and longest:
+    the range a length a routine gives it is met in."""
+    shortest = _part_length(script, Choice(0.0, 0.0), sentence_length, pace, "full", True)
+    return shortest, _part_length(script, Choice(1.0, 1.0), sentence_length, pace, "full", True)
+
+
 def _part_length(
     script: Script, choice: Choice, sentence_length: SentenceLength, pace: Pace, guidance: str, safety: bool
 ) -> float:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import UsageError, did_you_mean
-from voiceguide.loader import load_session
 from voiceguide.script import Session
 
 SUFFIXES = (".yaml", ".yml")
@@ -97,4 +96,6 @@ def resolve(target: str) -> Path:
 
 def load(target: str) -> Session:
     """Resolve and load a library name or a path."""
+    from voiceguide.loader import load_session  # here: listing the library (from its cache) needs no YAML
+
     return load_session(resolve(target), Resolver())

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from voiceguide import units
 from voiceguide.errors import Problem, ScriptError, did_you_mean
-from voiceguide.script import AUDIENCES, SHORTEST, Entry, Routine, Script, Session, Step
+from voiceguide.script import AUDIENCES, POSITIONS, SHORTEST, Entry, Routine, Script, Session, Step
 from voiceguide.step_reader import TOP, StepReader, longest_seconds
 from voiceguide.yamlnodes import Node, load
 
 MOODS = ("warm", "waves", "bowls")
 MUSIC_SUFFIXES = (".mp3", ".ogg", ".oga", ".flac", ".wav", ".m4a", ".opus")
 
-TECHNIQUE_KEYS = ("title", "summary", "audience", "areas", "equipment", "safety", "music", "steps")
+TECHNIQUE_KEYS = ("title", "summary", "audience", "position", "areas", "equipment", "safety", "music", "steps")
 ROUTINE_KEYS = ("title", "summary", "safety", "music", "routine")
 
 Resolver = Callable[[str, Path], Path | None]
@@ -65,6 +65,15 @@ class _Reader(StepReader):
                 audience = str(node.value)
             else:
                 self.problem(node, f"audience must be 'self' or 'partner', not {node.value!r}")
+        position = ""
+        if "position" in keys:
+            node = keys["position"][1]
+            if node.value in POSITIONS:
+                position = str(node.value)
+            else:
+                choices = ", ".join(POSITIONS[:-1]) + " or " + POSITIONS[-1]
+                hint = did_you_mean(str(node.value), POSITIONS)
+                self.problem(node, f"position must be {choices}, not {node.value!r}{hint}")
         areas = self.words(keys["areas"][1], "areas") if "areas" in keys else ()
         equipment = self.words(keys["equipment"][1], "equipment") if "equipment" in keys else ()
         music = self.music(keys)
@@ -93,6 +102,7 @@ class _Reader(StepReader):
             equipment=equipment,
             safety=safety,
             music=music,
+            position=position,
         )
 
     def required_text(self, root: Node, keys: dict[str, tuple[Node, Node]], name: str) -> str | None:
@@ -198,7 +208,6 @@ class _Reader(StepReader):
             self.problem(node, "length: can only be given for a technique, not for a routine")
             return None
         return Entry(item, length, node.line, node.col)
-
 
 
 def _entry_seconds(entry: Entry) -> float:

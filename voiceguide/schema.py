@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from voiceguide.loader import MOODS
+from voiceguide.script import POSITIONS
 from voiceguide.units import NAMED_PATTERNS
 
 DURATION = r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m)?\s*(\d+(\.\d+)?\s*s)?\s*$"
@@ -105,6 +106,10 @@ def schema() -> dict[str, Any]:
             "title": _text("the technique's name, spoken at its start"),
             "summary": {"type": "string"},
             "audience": {"enum": ["self", "partner"], "default": "self"},
+            "position": {
+                "enum": list(POSITIONS),
+                "description": "where the listener is; a composed session moves one way",
+            },
             "areas": words,
             "equipment": {**words, "description": "as spoken: [a tennis ball, a clear stretch of wall]"},
             "safety": _text("spoken at the start; brief guidance says its first sentence"),

@@ -12,6 +12,9 @@ from pathlib import Path
 from voiceguide.units import BreathPattern, Span
 
 AUDIENCES = ("self", "partner")
+# Where the listener is during a technique, in the order a session moves through them:
+# from standing down to the floor, never up and down again.
+POSITIONS = ("standing", "sitting", "kneeling", "lying on the back", "lying face down")
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class Script:
     equipment: tuple[str, ...] = ()
     safety: str = ""
     music: str | None = None  # a mood name, or a file path already resolved against the script
+    position: str = ""  # one of POSITIONS, or "" when the script does not say
 
     kind = "technique"
 

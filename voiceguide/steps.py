@@ -39,6 +39,15 @@ WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then 
 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
 
+MOVE_SECONDS = 5.0  # seconds of music to change place between techniques
+MOVES = {  # said when a routine's next technique is done in another place
+    "standing": "Now come up to standing, with a little space around you.",
+    "sitting": "Now come to sitting, on a chair or on the floor.",
+    "kneeling": "Now come down to kneel on the floor, on your mat if you have one.",
+    "lying on the back": "Now lie down on your back, on the mat or the floor.",
+    "lying face down": "Now turn over and lie face down.",
+}
+
 CLOSING = {
     "self": "This is the end of the session. Take your time before you get up.",
     "partner": "That is the end of the massage. Let your partner rest for a moment before they get up.",
@@ -157,8 +166,16 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
         items += equipment_items(session.equipment, brief)
         own_safety = techniques_say_safety(session, guidance)
         for index, (script, _length) in enumerate(techniques):
+            before = techniques[index - 1][0].position if index else ""
+            move = MOVES[script.position] if before and script.position and script.position != before else None
             items += technique_items(
-                script, pick(index, script), routine=True, first=index == 0, guidance=guidance, safety=own_safety
+                script,
+                pick(index, script),
+                routine=True,
+                first=index == 0,
+                guidance=guidance,
+                safety=own_safety,
+                move=move,
             )
         audience = session.audience
     else:
@@ -180,13 +197,13 @@ def _is_brief(guidance: str) -> bool:
 
 
 def equipment_sentence(equipment: tuple[str, ...]) -> str:
-    """"You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
+    """ "You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
     them = "it" if len(equipment) == 1 else "them"
     return f"You will need {spoken_list(equipment)}. Take a moment to have {them} ready."
 
 
 def spoken_list(words: tuple[str, ...]) -> str:
-    """"a, b, and c"; "a and b"; "a"."""
+    """ "a, b, and c"; "a and b"; "a"."""
     if len(words) < 3:
         return " and ".join(words)
     return ", ".join(words[:-1]) + ", and " + words[-1]
@@ -261,14 +278,24 @@ def techniques_say_safety(session: Session, guidance: str) -> bool:
 
 
 def technique_items(
-    script: Script, choice: Choice, *, routine: bool, first: bool, guidance: str = "full", safety: bool = True
+    script: Script,
+    choice: Choice,
+    *,
+    routine: bool,
+    first: bool,
+    guidance: str = "full",
+    safety: bool = True,
+    move: str | None = None,
 ) -> list[Item]:
-    """A technique's items. Inside a routine its equipment was announced at the routine's start."""
+    """A technique's items. Inside a routine its equipment was announced at the routine's start,
+    and ``move`` (a sentence, with time to do it) says where to go when it changes place."""
     brief = _is_brief(guidance)
     out: list[Item] = []
     lead = _leading_section(script.steps)
     if routine and not first:
         out.append(Mark(_opening_title(script, routine=True)))
+    if move:
+        out += [Speak(move, "say"), Wait("pause", MOVE_SECONDS)]
     out.append(Speak(script.title, "title"))
     if script.safety and safety:
         out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))

@@ -1,7 +1,8 @@
 """The command line: the only package that touches argv, the terminal and exit codes.
 
 One module per command family: ``library`` (list, show, validate, schema, voices), ``audio``
-(render, export, play), ``serve`` and ``practice`` (plan, today, with ``log`` and ``notes``);
+(render, export, play), ``compose`` (a session built on the spot), ``serve`` and ``practice``
+(plan, today, with ``log`` and ``notes``);
 ``options`` holds what they share.
 
 Exit codes: 0 success, 1 failure of the environment or a run, 2 bad input, 130 Ctrl-C.
@@ -114,6 +115,7 @@ def main() -> None:
 # isort: off
 from voiceguide.cli import library  # noqa: E402,F401  (first: its commands lead the help)
 from voiceguide.cli import audio  # noqa: E402,F401
+from voiceguide.cli import compose  # noqa: E402,F401
 from voiceguide.cli import serve  # noqa: E402,F401
 from voiceguide.cli import practice  # noqa: E402,F401
 from voiceguide.cli import listen  # noqa: E402,F401

@@ -13,9 +13,13 @@ import typer
 
 from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
+    AreasOpt,
+    AudienceOpt,
+    EquipmentOpt,
     ForceOpt,
     GuidanceOpt,
     LengthOpt,
+    MinutesOpt,
     MusicOpt,
     NoNotesOpt,
     PaceOpt,
@@ -29,8 +33,10 @@ from voiceguide.cli.options import (
 @app.command()
 @guarded
 def render(
-    target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name, a script file, or today.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The audio file to write: .wav or .mp3.")],
+    target: Annotated[
+        str | None, typer.Argument(metavar="[NAME|PATH]", help="A library name, a script file, or today.")
+    ] = None,
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
     music: MusicOpt = None,
@@ -43,10 +49,14 @@ def render(
     ] = None,
     force: ForceOpt = False,
     no_notes: NoNotesOpt = False,
+    areas: AreasOpt = None,
+    minutes: MinutesOpt = None,
+    equipment: EquipmentOpt = None,
+    audience: AudienceOpt = "self",
 ) -> None:
-    """Render one session to a WAV or MP3 file."""
+    """Render one session to a WAV or MP3 file: a named one, or one composed with --areas and --minutes."""
     from voiceguide import atomic
-    from voiceguide.cli.notes import confirm_avoided, load_target
+    from voiceguide.cli.notes import confirm_avoided
     from voiceguide.cuesheet import cue_sheet
     from voiceguide.errors import UsageError
     from voiceguide.render import prepare, render_file
@@ -58,9 +68,9 @@ def render(
         + ([cues] if cues else [])
         + ([stems / f"{n}.wav" for n in ("voice", "music", "cues")] if stems else [])
     )
+    session = chosen(target, areas, minutes, length, equipment, audience, seed, no_notes)
     atomic.check_free(targets, force)
     atomic.sweep(output.parent)
-    session = load_target(target, no_notes)
     confirm_avoided(session, no_notes)
     options = render_options(voice, pace, music, length, seed, guidance)
     with ProgressBar(session.name) as bar:
@@ -100,9 +110,14 @@ def export(
     ] = "mp3",
     plan: Annotated[bool, typer.Option("--plan", help="Export every day of your plan.")] = False,
     no_notes: NoNotesOpt = False,
+    areas: AreasOpt = None,
+    minutes: MinutesOpt = None,
+    equipment: EquipmentOpt = None,
+    audience: AudienceOpt = "self",
 ) -> None:
     """Export sessions for a phone: tagged MP3s or M4B audiobooks with chapters, captions and a playlist."""
     from voiceguide import library
+    from voiceguide.cli.compose import composed, wanted
     from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
     from voiceguide.export import ExportRequest, export, summary_rows
@@ -111,9 +126,13 @@ def export(
     names = list(targets or [])
     if every:
         names += [str(entry.path) for entry in library.entries()]
-    if not names and not plan:
-        raise UsageError("name at least one technique or routine to export, or use --all or --plan")
-    sessions = [load_target(name, no_notes) for name in names] + (plan_sessions(not no_notes) if plan else [])
+    extra = []
+    if wanted(None, areas, minutes, length):
+        assert areas is not None and minutes is not None
+        extra.append(composed(areas, minutes, equipment, audience, seed, no_notes))
+    if not names and not plan and not extra:
+        raise UsageError("name at least one technique or routine to export, or use --all, --plan or --areas")
+    sessions = [load_target(name, no_notes) for name in names] + (plan_sessions(not no_notes) if plan else []) + extra
     for session in sessions:
         confirm_avoided(session, no_notes)
     request = ExportRequest(
@@ -148,6 +167,29 @@ def export(
     console.print(f"playlist: {result.playlist}")
 
 
+def chosen(
+    target: str | None,
+    areas: str | None,
+    minutes: float | None,
+    length: str | None,
+    equipment: str | None,
+    audience: str,
+    seed: int,
+    no_notes: bool,
+) -> Any:
+    """The session a command names, or the one composed for --areas and --minutes."""
+    from voiceguide.cli.compose import composed, wanted
+    from voiceguide.cli.notes import load_target
+    from voiceguide.errors import UsageError
+
+    if wanted(target, areas, minutes, length):
+        assert areas is not None and minutes is not None
+        return composed(areas, minutes, equipment, audience, seed, no_notes)
+    if target is None:
+        raise UsageError("name a session (see `voiceguide list`), or say what to work: --areas neck --minutes 10")
+    return load_target(target, no_notes)
+
+
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
 
 
@@ -155,9 +197,11 @@ AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a")
 @guarded
 def play(
     target: Annotated[
-        str,
-        typer.Argument(metavar="NAME|PATH|FILE.mp3", help="A library name, a script file, today, or an exported file."),
-    ],
+        str | None,
+        typer.Argument(
+            metavar="[NAME|PATH|FILE.mp3]", help="A library name, a script file, today, or an exported file."
+        ),
+    ] = None,
     voice: VoiceOpt = None,
     pace: PaceOpt = "normal",
     music: MusicOpt = None,
@@ -180,8 +224,13 @@ def play(
             help="Listen (as --listen) while the session speaks too, through PulseAudio's echo canceller.",
         ),
     ] = False,
+    areas: AreasOpt = None,
+    minutes: MinutesOpt = None,
+    equipment: EquipmentOpt = None,
+    audience: AudienceOpt = "self",
 ) -> None:
-    """Play a session through the sound device, starting at once.
+    """Play a session through the sound device, starting at once: a named one, or one composed
+    for you with --areas and --minutes ("voiceguide play --areas neck,shoulders --minutes 10").
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
     With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
@@ -192,12 +241,12 @@ def play(
     favour_threads()  # from here on: the first sound waits for this thread and those it starts
     if device in BACKENDS:
         load_in_background(device)
-    from voiceguide.cli.notes import confirm_avoided, load_target
+    from voiceguide.cli.notes import confirm_avoided
     from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
-    from voiceguide.practice.record import Recorder, heard_from
+    from voiceguide.practice.record import Recorder
 
     if device not in BACKENDS:
         raise UsageError(f"--output: choose {' or '.join(BACKENDS)}, not {device!r}")
@@ -207,10 +256,10 @@ def play(
 
     source: Source
     session = None
-    if target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
+    if target is not None and target.lower().endswith(AUDIO_SUFFIXES) and Path(target).is_file():
         source = FileSource(Path(target))
     else:
-        session = load_target(target, no_notes)
+        session = chosen(target, areas, minutes, length, equipment, audience, seed, no_notes)
         confirm_avoided(session, no_notes)
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
@@ -219,7 +268,8 @@ def play(
     # and its workers are gone before the command exits.
     with source.store if isinstance(source, SessionSource) else contextlib.nullcontext():
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
-        recorder = Recorder.start(session, Path(target).stem, warn=err)  # the history; it never stops the sound
+        named = Path(target).stem if target else ""
+        recorder = Recorder.start(session, named, warn=err)  # the history; it never stops the sound
         echo = cancel_echo() if echo_cancel else None  # before the sound and the microphone open
         player = Player(source, output, volume=volume)
         commands: queue.Queue[str] = queue.Queue()
@@ -231,7 +281,19 @@ def play(
                 listener.stop()
             if echo is not None:
                 echo.close()
-            recorder.finish(heard_from(player))  # also after q and Ctrl-C
+            recorder.finish(heard(player))  # also after q and Ctrl-C
+
+
+def heard(player: Any) -> Any:
+    """What the player heard, as the history takes it."""
+    from voiceguide.player.core import State
+    from voiceguide.practice.record import heard_from
+
+    status = player.status()
+    ended = status.state is State.FINISHED
+    return heard_from(
+        player.played(), status.position, status.length, ended, player.quit_at is not None, player.skipped
+    )
 
 
 def cancel_echo() -> Any:

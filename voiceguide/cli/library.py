@@ -17,24 +17,55 @@ from voiceguide.errors import ScriptError, VoiceguideError
 @guarded
 def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    areas: Annotated[
+        str | None, typer.Option("--areas", help="Only what works these areas, such as neck,shoulders.")
+    ] = None,
 ) -> None:
-    """List the techniques and routines in the built-in library."""
-    from voiceguide import describe, library
+    """List the techniques and routines in the built-in library, with the place each is done in."""
+    from voiceguide.facts import library_facts
 
-    rows = [describe.summary(library.load(str(entry.path))) for entry in library.entries()]
+    found = library_facts()
+    if areas is not None:
+        from voiceguide.facts import asked_areas, works
+
+        asked = asked_areas(areas, found)
+        found = [f for f in found if works(f.areas, asked)]
+    rows = [f.row() for f in found]
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.table import Table
+    print("\n".join(library_table(rows)))
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "kind", "minutes", "brief", "for", "title"):
-        table.add_column(column)
+
+def library_table(rows: list[dict[str, Any]], width: int | None = None) -> list[str]:
+    """The rows of ``list`` as aligned lines. A name is what a person types, so no column is
+    ever cut: in a narrow terminal or a pipe the title wraps under itself instead."""
+    import os
+    import shutil
+    import sys
+    import textwrap
+
+    if width is None:  # in a pipe, each row is one line whatever its length
+        piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+        width = 10_000 if piped else shutil.get_terminal_size((80, 24)).columns
+    header = ("name", "kind", "minutes", "brief", "for", "position")
+    cells = []
     for row in rows:
         spans = [f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}" for lo, hi in (row["minutes"], row["minutes_brief"])]
-        table.add_row(row["name"], row["kind"], *spans, row["audience"], row["title"])
-    Console(soft_wrap=True).print(table)
+        cells.append((row["name"], row["kind"], *spans, row["audience"], row["position"] or "-"))
+    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(20, width - indent - 1)
+
+    def line(values: tuple[str, ...], title: str) -> list[str]:
+        lead = "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + "  "
+        wrapped = textwrap.wrap(title, room) or [""]
+        return [(lead + wrapped[0]).rstrip()] + [" " * indent + more for more in wrapped[1:]]
+
+    out = line(header, "title")
+    for values, row in zip(cells, rows, strict=True):
+        out += line(values, row["title"])
+    return out
 
 
 @app.command()

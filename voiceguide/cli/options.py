@@ -19,12 +19,30 @@ MusicOpt = Annotated[
 LengthOpt = Annotated[
     str | None, typer.Option("--length", help="Fit the session to this length (e.g. 10m) within its ranges.")
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the generated music; same seed, same sound.")]
+SeedOpt = Annotated[
+    int,
+    typer.Option("--seed", help="Seed for the generated music (and the choice, with --areas); same seed, same sound."),
+]
+AreasOpt = Annotated[
+    str | None,
+    typer.Option("--areas", help="Compose a session for these areas, such as neck,shoulders (with --minutes)."),
+]
+MinutesOpt = Annotated[
+    float | None, typer.Option("--minutes", min=1, max=240, help="How long the composed session lasts, in minutes.")
+]
+EquipmentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--equipment",
+        help='Equipment at hand for a composed session, such as "tennis ball,yoga mat" (default: your plan\'s).',
+    ),
+]
+AudienceOpt = Annotated[
+    str, typer.Option("--for", help="Who a composed session is for: self (the default) or partner (a massage to give).")
+]
 GuidanceOpt = Annotated[
     str,
-    typer.Option(
-        "--guidance", help="full (the default) or brief: only what someone who knows the technique needs."
-    ),
+    typer.Option("--guidance", help="full (the default) or brief: only what someone who knows the technique needs."),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
 NoNotesOpt = Annotated[

@@ -57,7 +57,7 @@ def plan_new(
 ) -> None:
     """Make a new plan: asks on a terminal, or takes everything from the options."""
     from voiceguide import atomic
-    from voiceguide.practice import goals, home, notes
+    from voiceguide.practice import composer, goals, home, notes
     from voiceguide.practice.plan import DAY_NAMES, TIME, day_key, dump
 
     path = home.plan_path()
@@ -87,7 +87,7 @@ def plan_new(
         raise UsageError(f"--zone: unknown time zone {where!r}; use a name such as Europe/London")
     avoid = frozenset(n.technique for n in notes.load(home.notes_path()) if n.avoid and n.technique)
     order = tuple(dict.fromkeys(k for k in keys if k))
-    built = goals.build(goal, chosen_areas, chosen_equipment, length, order, at.zfill(5), where, avoid)
+    built = composer.build(goal, chosen_areas, chosen_equipment, length, order, at.zfill(5), where, avoid)
     atomic.write_bytes(path, dump(built.plan).encode("utf-8"))
     for warning in built.warnings:
         err(f"voiceguide: note: {warning}")

@@ -12,8 +12,12 @@ import typer
 
 from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
+    AreasOpt,
+    AudienceOpt,
+    EquipmentOpt,
     GuidanceOpt,
     LengthOpt,
+    MinutesOpt,
     MusicOpt,
     NoNotesOpt,
     PaceOpt,
@@ -53,6 +57,10 @@ def serve(
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
     no_notes: NoNotesOpt = False,
+    areas: AreasOpt = None,
+    minutes: MinutesOpt = None,
+    equipment: EquipmentOpt = None,
+    audience: AudienceOpt = "self",
 ) -> None:
     """Serve sessions to a phone: a web page with players and chapters, a podcast feed, MP3 and M4B files.
 
@@ -71,10 +79,15 @@ def serve(
             f"serve needs the server packages ({exc.name}); install them with `pip install 'voiceguide[serve]'` "
             "(or run `make setup`)"
         ) from None
+    from voiceguide.cli.compose import composed_file, wanted
     from voiceguide.serve.access import lan_address, token
     from voiceguide.serve.catalog import Catalog, targets_of
 
-    names = targets_of(list(targets or []), every, plan)
+    names = targets_of(list(targets or []), every, plan) if targets or every or plan or areas is None else []
+    if wanted(None, areas, minutes, length):  # a session composed on the spot, served as a routine file
+        assert areas is not None and minutes is not None
+        folder = (cache_dir or _default_cache()) / "composed"
+        names.append(str(composed_file(folder, areas, minutes, equipment, audience, seed)))
     sessions, today = _sessions(names, plan, no_notes)
     options = render_options(voice, pace, music, length, seed, guidance)
     catalog = Catalog(sessions, options, cache_dir or _default_cache(), today)

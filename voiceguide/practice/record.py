@@ -5,17 +5,17 @@ however it stopped (the end, ``q``, Ctrl-C). A session that was not finished is 
 when more than ``MIN_HEARD`` seconds were heard. The history never stops a session: when it
 cannot be written, the recorder warns once and the session plays on.
 
-From the player it needs what it heard (``Player.played``), where it stopped and what was skipped.
+From the player it needs what it heard, where it stopped and what was skipped: the caller
+passes them to ``heard_from``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from voiceguide.errors import VoiceguideError
-from voiceguide.player.core import Player, State
 from voiceguide.practice import history, home, sessions
 from voiceguide.script import Session
 
@@ -34,14 +34,15 @@ class Heard:
     skipped: tuple[str, ...] = ()
 
 
-def heard_from(player: Player) -> Heard:
+def heard_from(
+    played: float, position: float, length: float | None, ended: bool, quit: bool, skipped: Sequence[str] = ()
+) -> Heard:
     """What the player reports when it stopped: the seconds of the session the listener heard
-    (pauses and skipped stretches left out, what was replayed counted again), whether it
-    reached the end, and the sections skipped with "next"."""
-    status = player.status()
-    reached = status.length is None or status.position >= status.length - END_SLACK
-    finished = status.state is State.FINISHED and reached and player.quit_at is None
-    return Heard(max(0.0, player.played()), finished, status.length, tuple(player.skipped))
+    (pauses and skipped stretches left out, what was replayed counted again), where it stopped
+    and the session's length (seconds), whether it ``ended`` by itself or was ``quit``, and the
+    sections skipped with "next". It finished when it ended, at the end, without a quit."""
+    reached = length is None or position >= length - END_SLACK
+    return Heard(max(0.0, played), ended and reached and not quit, length, tuple(skipped))
 
 
 @dataclass

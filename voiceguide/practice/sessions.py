@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from voiceguide import library
 from voiceguide.errors import UsageError
-from voiceguide.practice import home, notes
+from voiceguide.practice import composer, home, notes
 from voiceguide.practice.plan import DAY_NAMES, DAYS, Day, Plan, day_key
 from voiceguide.practice.plan import load as load_plan
-from voiceguide.script import Entry, Routine, Session
+from voiceguide.script import Routine, Session
 
 TODAY = "today"
 PREFIX = "plan-"
@@ -46,17 +46,7 @@ def day_name(day: Day) -> str:
 
 def day_session(plan: Plan, day: Day) -> Routine:
     """A day of the plan as one session: its techniques in order, each fitted to its time."""
-    from voiceguide.practice.goals import GOALS
-
-    goal = GOALS[plan.goal].title if plan.goal in GOALS else plan.goal
-    entries = tuple(Entry(library.load(item.name), item.seconds) for item in day.items)
-    return Routine(
-        name=day_name(day),
-        path=home.plan_path(),
-        title=f"{day.title} practice: {goal.lower()}",
-        entries=entries,
-        summary=f"The {day.title} session of your {goal.lower()} plan.",
-    )
+    return composer.day_session(plan, day, day_name(day), home.plan_path())
 
 
 def plan_day(plan: Plan, target: str) -> Day:
