@@ -186,7 +186,9 @@ def play(
     With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
     louder, softer or quit.
     """
-    from voiceguide.player.output import BACKENDS, Fill, Output, favour_threads, load_in_background, open_output
+    from voiceguide.player.backends import BACKENDS, open_output
+    from voiceguide.player.output import Fill, Output
+    from voiceguide.player.system import favour_threads, load_in_background
 
     favour_threads()  # from here on: the first sound waits for this thread and those it starts
     if device in BACKENDS:
