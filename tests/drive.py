@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 
 from voiceguide import library
+from voiceguide.player.backends import open_output
 from voiceguide.player.core import Player, State
-from voiceguide.player.output import open_output
 from voiceguide.player.sources import SessionSource
 from voiceguide.player.terminal import obey
 from voiceguide.render import RenderOptions

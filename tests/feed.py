@@ -14,8 +14,9 @@ import time
 
 import numpy as np
 
-from voiceguide.player.output import open_output, raise_priority
+from voiceguide.player.backends import open_output
 from voiceguide.player.simple import AHEAD, LATENCY, MUST
+from voiceguide.player.system import raise_priority
 from voiceguide.player.transport import Transport
 
 SR = 44100

@@ -384,7 +384,7 @@ def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> Non
 
 SAID_WHILE_LOADING = """\
 import sys, threading
-from voiceguide.player.output import load_in_background, quiet_stderr
+from voiceguide.player.system import load_in_background, quiet_stderr
 load_in_background("sounddevice")
 loader = next(t for t in threading.enumerate() if t.name == "voiceguide-device-library")
 said = 0
@@ -411,7 +411,7 @@ def test_what_is_said_while_the_device_library_loads_is_not_lost() -> None:
 EXIT_WHILE_LOADING = """\
 import atexit, threading
 atexit.register(lambda: print([t.name for t in threading.enumerate() if t.name == "voiceguide-device-library"]))
-from voiceguide.player.output import load_in_background
+from voiceguide.player.system import load_in_background
 load_in_background("sounddevice")
 raise SystemExit(2)
 """

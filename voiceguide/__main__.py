@@ -35,7 +35,7 @@ def main() -> None:
     atexit.register(_end)
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "")
     if command == "play":
-        from voiceguide.player.output import favour_threads
+        from voiceguide.player.system import favour_threads
 
         favour_threads()
     from voiceguide.cli import main as run

@@ -1,6 +1,8 @@
 """Render: a session from script to finished audio.
 
-``prepare`` runs the stages up to a ready mixer (steps, speech, timeline, music);
+``prepare`` runs the stages up to a ready mixer (steps, speech, timeline, music) for a file;
+``live`` starts the same session at once for a player, its speech made and laid out while it
+plays. Both wire their samples through one ``Live`` (see ``live``), so they cannot drift.
 ``render_file`` streams the mix block by block into a WAV, MP3 or M4B, with optional stems.
 Nothing here chooses paths or prints: the caller hands in targets and a progress callback.
 """
@@ -17,17 +19,17 @@ import numpy as np
 from voiceguide import atomic
 from voiceguide.errors import UsageError
 from voiceguide.fit import settle
-from voiceguide.mixer import BLOCK, EventIndex, Mixer
+from voiceguide.live import Live
+from voiceguide.mixer import BLOCK, Mixer
 from voiceguide.pace import get_pace
 from voiceguide.script import Session
 from voiceguide.sinks import AacSink, Mp3Sink, Sink, WavSink
-from voiceguide.sounds.music import Music, open_music
+from voiceguide.sounds.music import open_music
 from voiceguide.speech import SpeechStore
 from voiceguide.speech_cache import SpeechCache
 from voiceguide.steps import MIDDLE, Choice, Steps, build, leaves
 from voiceguide.text import sentences
 from voiceguide.timeline import Timeline
-from voiceguide.timeline import build as lay_out
 from voiceguide.voices import parse_spec
 
 DEFAULT_SEED = 1
@@ -103,13 +105,25 @@ def prepare(
     else:
         steps = settled_steps(session, options, store, progress)
     _ensure(store, steps.phrases(), progress)
-    timeline = lay_out(steps, store.length, store.spec.pace)
-    music = open_music(options.music or steps.music, options.seed)
-    return Prepared(steps, timeline, make_mixer(timeline, store, music), store)
+    whole = _wired(steps, store, options)
+    whole.lay_out()  # at once: every sentence exists
+    return Prepared(steps, whole.timeline(), whole.mixer, store)
 
 
-def make_mixer(timeline: Timeline, store: SpeechStore, music: Music) -> Mixer:
-    return Mixer(EventIndex(timeline.events), store.clip, music, lambda: timeline.length)
+def live(
+    session: Session, options: RenderOptions, cache: SpeechCache | None = None, progress: Progress | None = None
+) -> Live:
+    """The session ready to mix at once: its speech is made in the background in the order it
+    is heard and laid out as it arrives (``Live.ready_until`` says how far). Fitting a length
+    needs every sentence's real length first, so then this waits for the speech."""
+    store = speech_store(options, cache)
+    playing = _wired(settled_steps(session, options, store, progress), store, options)
+    playing.start()
+    return playing
+
+
+def _wired(steps: Steps, store: SpeechStore, options: RenderOptions) -> Live:
+    return Live(steps, store, open_music(options.music or steps.music, options.seed))
 
 
 def _ensure(store: SpeechStore, phrases: list[str], progress: Progress | None) -> None:

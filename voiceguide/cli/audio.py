@@ -236,7 +236,9 @@ def play(
     With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
     louder, softer or quit.
     """
-    from voiceguide.player.output import BACKENDS, Fill, Output, favour_threads, load_in_background, open_output
+    from voiceguide.player.backends import BACKENDS, open_output
+    from voiceguide.player.output import Fill, Output
+    from voiceguide.player.system import favour_threads, load_in_background
 
     favour_threads()  # from here on: the first sound waits for this thread and those it starts
     if device in BACKENDS:
@@ -266,7 +268,7 @@ def play(
             source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
     # However play ends (q, an error, no device, Ctrl-C), the speech still being made stops
     # and its workers are gone before the command exits.
-    with source.store if isinstance(source, SessionSource) else contextlib.nullcontext():
+    with source.live.store if isinstance(source, SessionSource) else contextlib.nullcontext():
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         named = Path(target).stem if target else ""
         recorder = Recorder.start(session, named, warn=err)  # the history; it never stops the sound

@@ -25,8 +25,9 @@ from typing import Protocol
 
 import numpy as np
 
-from voiceguide.player.output import Fill, Output, raise_priority, restore_priority
+from voiceguide.player.output import Fill, Output
 from voiceguide.player.sources import Section, Source
+from voiceguide.player.system import raise_priority, restore_priority
 from voiceguide.player.transport import Transport
 from voiceguide.sounds import cues
 

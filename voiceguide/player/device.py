@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from voiceguide.errors import PlaybackError
-from voiceguide.player.output import NO_DEVICE, Fill, quiet_stderr, raise_priority, silence_alsa
+from voiceguide.player.output import NO_DEVICE, Fill
+from voiceguide.player.system import quiet_stderr, raise_priority, silence_alsa
 
 LATENCY = 0.2  # seconds of buffer the stream asks for: short enough to answer keys, long enough for a busy machine
 

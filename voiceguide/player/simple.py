@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from voiceguide.errors import PlaybackError
-from voiceguide.player.output import NO_DEVICE, Fill, quiet_stderr, silence_alsa
+from voiceguide.player.output import NO_DEVICE, Fill
+from voiceguide.player.system import quiet_stderr, silence_alsa
 from voiceguide.player.tape import Tape
 from voiceguide.sinks import to_pcm16
 

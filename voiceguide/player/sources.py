@@ -1,13 +1,12 @@
 """What the player plays: a session rendered on demand, or a sound file.
 
-A ``SessionSource`` starts at once: speech is synthesised in the background in the order it
-is needed, the timeline is laid out as it arrives, and the mixer renders any stretch the
-timeline already covers. The samples are the same ones ``render`` writes.
+A ``SessionSource`` starts at once: it plays ``render.live``, which synthesises the speech in
+the background in the order it is needed, lays the timeline out as it arrives, and mixes any
+stretch the timeline already covers. The samples are the same ones ``render`` writes.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,18 +14,10 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.ffmpeg import decode, probe
-from voiceguide.fit import estimated_lengths, steps_length
-from voiceguide.mixer import EventIndex, Mixer
-from voiceguide.render import Progress, RenderOptions, settled_steps, speech_store
+from voiceguide.render import Progress, RenderOptions, live
 from voiceguide.samples import SAMPLE_RATE
 from voiceguide.script import Session
-from voiceguide.sounds.music import open_music
 from voiceguide.speech_cache import SpeechCache
-from voiceguide.steps import Mark
-from voiceguide.text import sentences
-from voiceguide.timeline import End, Event, Horizon, SectionMark, layout
-
-WARM_CLIPS = 6
 
 
 @dataclass(frozen=True)
@@ -71,6 +62,9 @@ class Source(Protocol):
 
 
 class SessionSource:
+    """A session through ``render.live``: the samples ``render`` writes, mixed as the speech
+    for them arrives. ``live`` is the session itself (and ``live.store`` its speech)."""
+
     def __init__(
         self,
         session: Session,
@@ -78,96 +72,38 @@ class SessionSource:
         cache: SpeechCache | None = None,
         progress: Progress | None = None,
     ) -> None:
-        self.title = session.title
-        self.sample_rate = SAMPLE_RATE
-        store = speech_store(options, cache, jobs=None)
-        # Fitting a length needs every sentence's real length first; otherwise this is at once.
-        steps = settled_steps(session, options, store, progress)
-        self.steps = steps
-        self.store = store
-        self.section_total = sum(isinstance(item, Mark) for item in steps.items)
-        guess = steps_length(steps, estimated_lengths(store.spec.pace), store.spec.pace)
-        self.estimated_length = int(guess * SAMPLE_RATE)
-        self._index = EventIndex()
-        self._sections: list[Section] = []
-        self._horizon = 0
-        self._length: int | None = None
-        self._failure: BaseException | None = None
-        self._lock = threading.Lock()
-        self._grew = threading.Condition(self._lock)
-        music = open_music(options.music or steps.music, options.seed)
-        self.mixer = Mixer(self._index, store.clip, music, self.length)
-        ordered = list(dict.fromkeys(s for phrase in steps.phrases() for s in sentences(phrase)))  # as heard
-        store.ensure_in_background(ordered)
-        self._thread = threading.Thread(target=self._lay_out, name="voiceguide-layout", daemon=True)
-        self._thread.start()
-        self._ordered = ordered
-
-    def prepare_ahead(self) -> None:
-        """Once the sound has started: get the first clips ready for the mixer (importing
-        what preparing them needs) while the opening bell plays. Not sooner: those imports
-        would hold up the first sound."""
-
-        def warm() -> None:
-            try:
-                for sentence in self._ordered[:WARM_CLIPS]:
-                    self.store.clip(sentence)
-            except BaseException:  # the layout thread reports speech failures
-                pass
-
-        threading.Thread(target=warm, name="voiceguide-warm", daemon=True).start()
-
-    def _lay_out(self) -> None:
-        try:
-            for part in layout(self.steps, self.store.length, self.store.spec.pace):
-                with self._lock:
-                    if isinstance(part, Event):
-                        self._index.add(part)
-                    elif isinstance(part, SectionMark):
-                        self._sections.append(Section(part.title, part.start))
-                    elif isinstance(part, Horizon):
-                        self._horizon = part.position
-                    elif isinstance(part, End):
-                        self._length = part.length
-                        self._horizon = part.length
-                    self._grew.notify_all()
-        except BaseException as exc:  # reported by failure(); the player stops with its message
-            with self._lock:
-                self._failure = exc
-                self._grew.notify_all()
+        self.live = live(session, options, cache, progress)
+        self.title = self.live.title
+        self.sample_rate = self.live.sample_rate
+        self.section_total = self.live.section_total
+        self.estimated_length = self.live.estimated_length()
 
     def sections(self) -> list[Section]:
-        with self._lock:
-            return list(self._sections)
+        return [Section(mark.title, mark.start) for mark in self.live.sections()]
 
     def length(self) -> int | None:
-        return self._length
+        return self.live.length()
 
     def ready_until(self) -> int:
-        with self._lock:
-            if self._length is not None:
-                return self._length
-            return self._index.mixable_until(self._horizon, self.mixer.attack, self.mixer.bridge)
+        return self.live.ready_until()
 
     def wait(self, timeout: float) -> None:
-        with self._grew:
-            self._grew.wait(timeout)
-
-    def speaking(self, position: int) -> bool:
-        with self._lock:
-            return any(e.kind == "speech" for e in self._index.overlapping(position, position + 1))
-
-    def instruction_before(self, position: int) -> int | None:
-        with self._lock:
-            spoken = [e for e in self._index.overlapping(max(0, position - 60 * SAMPLE_RATE), position + 1)]
-        starts = [e.start for e in spoken if e.kind == "speech" and e.start <= position]
-        return max(starts) if starts else None
+        self.live.wait(timeout)
 
     def render(self, start: int, count: int) -> np.ndarray:
-        return self.mixer.mix(start, count)
+        return self.live.render(start, count)
 
     def failure(self) -> BaseException | None:
-        return self._failure
+        return self.live.failure()
+
+    def prepare_ahead(self) -> None:
+        self.live.warm()
+
+    def speaking(self, position: int) -> bool:
+        return self.live.speaking(position)
+
+    def instruction_before(self, position: int) -> int | None:
+        return self.live.instruction_before(position)
 
 
 class FileSource:
