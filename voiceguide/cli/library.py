@@ -149,13 +149,21 @@ def voices(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     every: Annotated[bool, typer.Option("--all", help="List every system voice, not only English ones.")] = False,
 ) -> None:
-    """List the voices you can pass to --voice."""
-    from voiceguide.voices import natural_available
+    """List the voices you can pass to --voice: the built-in ones, and your Piper voices (NAME.onnx with
+    NAME.onnx.json) in the voices folder of your data folder, chosen by NAME."""
+    from voiceguide.voices import natural_available, piper_available
+    from voiceguide.voices.piper_files import installed
     from voiceguide.voices.system import list_voices
 
     rows: list[dict[str, Any]] = []
     if natural_available():
         rows.append({"voice": "natural", "engine": "piper", "name": "joe (en_US, medium)", "default": True})
+    for found in installed() if piper_available() else []:
+        if isinstance(found, VoiceguideError):
+            err(f"voiceguide: {found}")
+            continue
+        name = f"{found.language}, {found.quality}, {found.model}"
+        rows.append({"voice": found.name, "engine": "piper", "name": name, "path": str(found.model), "default": False})
     try:
         system = list_voices()
     except VoiceguideError as exc:

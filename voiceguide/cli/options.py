@@ -9,7 +9,11 @@ import typer
 
 VoiceOpt = Annotated[
     str | None,
-    typer.Option("--voice", help="natural (Piper, the default), system, or system:ID; see `voiceguide voices`."),
+    typer.Option(
+        "--voice",
+        help="natural (Piper, the default), system, system:ID, piper:PATH (a Piper voice: PATH.onnx with "
+        "PATH.onnx.json), or the name of a voice in your voices folder; see `voiceguide voices`.",
+    ),
 ]
 PaceOpt = Annotated[str, typer.Option("--pace", help="Speaking pace: slow, normal (calm, the default) or fast.")]
 MusicOpt = Annotated[

