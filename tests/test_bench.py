@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO
+from .support import REPO
 
 
 def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from voiceguide.cli import app
 
-from .conftest import SCRIPTS
+from .support import SCRIPTS
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .heard import SR, silences_inserted
+from .support.heard import SR, silences_inserted
 
 START = 1000
 

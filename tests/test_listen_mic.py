@@ -19,8 +19,8 @@ import pytest
 from voiceguide.listen.detector import RATE
 from voiceguide.sounds.music import open_music
 
-from .listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
-from .pulse import Microphone, Pulse
+from .support.listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
+from .support.pulse import Microphone, Pulse
 
 pytestmark = pytest.mark.playback
 

@@ -19,9 +19,8 @@ import pytest
 from voiceguide.player.core import FADE, REWIND
 from voiceguide.sounds import cues
 
-from .audio import read_wav
-from .conftest import voiceguide_without
-from .heard import (
+from .support import voiceguide_without
+from .support.heard import (
     EXACT,
     busy_cores,
     fade_end,
@@ -33,61 +32,14 @@ from .heard import (
     remove,
     silences_inserted,
 )
-from .pulse import SR, Pulse, load_recording
+from .support.pulse import SR, Pulse, load_recording
+from .support.sessions import LONG_SCRIPT, PLAYBACK_SCRIPT, rendered
 
 pytestmark = pytest.mark.playback
 
-SCRIPT = """\
-title: Playback test
-steps:
-  - section: One
-  - say: Sit tall and let your shoulders drop.
-  - hold: 4s
-  - section: Two
-  - say: Now breathe out slowly through your mouth.
-  - hold: 4s
-  - section: Three
-  - say: Let your hands rest on your knees.
-  - hold: 3s
-"""
-
-
-LONG_SCRIPT = """\
-title: Long playback test
-steps:
-  - section: Settle
-  - say: Sit comfortably and let your shoulders soften.
-  - breathe: relax
-    cycles: 1
-  - section: Stretch
-  - say: Lift your arms slowly above your head.
-  - hold: 5s
-  - say: Lower them again and rest your hands on your knees.
-  - hold: 5s
-  - section: Rest
-  - say: Let your breathing find its own easy rhythm.
-  - pause: 6s
-"""
-
-
-def rendered(folder: Path, name: str, text: str, speech_cache: Path) -> dict[str, object]:
-    """A script, and its render (which also fills the speech cache)."""
-    script = folder / f"{name}.yaml"
-    script.write_text(text)
-    wav, cues_json = folder / "render.wav", folder / "cues.json"
-    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-    subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", str(script), "-o", str(wav), "--cues", str(cues_json)],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    return {"script": script, "render": read_wav(wav)[:, 0], "cues": json.loads(cues_json.read_text()), "env": env}
-
-
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
-    return rendered(tmp_path_factory.mktemp("session"), "playback-test", SCRIPT, speech_cache)
+    return rendered(tmp_path_factory.mktemp("session"), "playback-test", PLAYBACK_SCRIPT, speech_cache)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +132,7 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
 def drive(pulse: Pulse, session: dict, backend: str = "sounddevice") -> dict:  # type: ignore[type-arg]
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "drive.py"), str(session["script"]), backend],
+        [sys.executable, str(Path(__file__).parent / "support" / "drive.py"), str(session["script"]), backend],
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -277,7 +229,7 @@ def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
     np.save(tmp_path / "signal.npy", np.repeat(signal[:, None], 2, axis=1).astype(np.float32))
     with pulse.recording(tmp_path / "rec.raw") as raw:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).parent / "feed.py"), str(tmp_path / "signal.npy")],
+            [sys.executable, str(Path(__file__).parent / "support" / "feed.py"), str(tmp_path / "signal.npy")],
             env=pulse.env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -434,7 +386,7 @@ def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tm
         capture_output=True,
     )
     mp3 = out / "playback-test.mp3"
-    from .audio import decode
+    from .support.audio import decode
 
     decoded = decode(mp3)[:, 0]
     with pulse.recording(tmp_path / "rec.raw") as raw:

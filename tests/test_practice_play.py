@@ -20,8 +20,8 @@ from voiceguide.player.core import Player, State
 from voiceguide.practice import history, home
 from voiceguide.practice.record import MIN_HEARD, Recorder, heard_from
 
-from .pulse import Pulse
-from .test_player_core import LATENCY, SR, Device, Signal, run_for
+from .support.device import LATENCY, SR, Device, Signal, run_for
+from .support.pulse import Pulse
 
 
 def recorded() -> list[history.Practice]:
