@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import pty
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +28,9 @@ from .support.heard import (
     remove,
     silences_inserted,
 )
-from .support.pulse import SR, Pulse, load_recording
+from .support.pulse import SR, Pulse, load_recording, wait_for_silence
 from .support.sessions import LONG_SCRIPT, PLAYBACK_SCRIPT, rendered
+from .support.terminal import Terminal
 
 pytestmark = pytest.mark.playback
 
@@ -49,28 +46,19 @@ def long_session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -
 
 def player(
     pulse: Pulse, session: dict, *args: str, tty: bool = False, target: Path | None = None
-) -> tuple[subprocess.Popen[bytes], int | None]:  # type: ignore[type-arg]
-    """``voiceguide play`` on the test server, on a pseudo-terminal when ``tty`` (its keys go
-    to the returned file descriptor)."""
+) -> tuple[subprocess.Popen[bytes], Terminal | None]:  # type: ignore[type-arg]
+    """``voiceguide play`` on the test server, on a pseudo-terminal when ``tty`` (its keys and
+    its status line are the returned terminal's)."""
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     command = [sys.executable, "-m", "voiceguide", "play", str(target or session["script"]), *args]
     if not tty:
         return subprocess.Popen(
             command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         ), None
-    master, slave = pty.openpty()
-    process = subprocess.Popen(command, env=env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    os.close(slave)
-
-    def drain() -> None:  # keep reading the status line so the player never blocks on it
-        try:
-            while os.read(master, 4096):
-                pass
-        except OSError:
-            pass
-
-    threading.Thread(target=drain, daemon=True).start()
-    return process, master
+    terminal = Terminal()
+    process = subprocess.Popen(command, env=env, stdin=terminal.slave, stdout=terminal.slave, stderr=subprocess.PIPE)
+    terminal.start(process)
+    return process, terminal
 
 
 def heard_of(raw: Path) -> np.ndarray:
@@ -171,10 +159,13 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(5.0)
-        os.write(keys, b" ")  # pause
-        time.sleep(2.0)
-        os.write(keys, b" ")  # resume
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 4, "4 s played")
+        keys.press(b" ")  # pause
+        keys.wait(lambda s: s.paused, "the pause")
+        wait_for_silence(raw, 1.5, EXACT)  # the pause's mark has sounded, and the silence lasts
+        keys.press(b" ")  # resume
+        keys.wait(lambda s: not s.paused, "the resume")
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     heard = heard_of(raw)
@@ -198,9 +189,10 @@ def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(4.0)
-        os.write(keys, b"q")
-        process.wait(timeout=20)  # a hang fails here; how fast q is, is a benchmark
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 3, "3 s played")
+        keys.press(b"q")
+        process.wait(timeout=60)  # a hang fails here; how fast q is, is a benchmark
     assert process.returncode == 0
     heard = heard_of(raw)
     offset = locate(heard, render, 2.0)
@@ -300,15 +292,20 @@ def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: P
     two = sections[1]["start"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(3.0)
-        os.write(keys, b"n")
+        assert keys is not None
+        pressed = keys.wait(lambda s: s.position >= 2, "2 s played").position
+        keys.press(b"n")
+        keys.wait(lambda s: s.section == 2, "section two")
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     heard = load_recording(raw)[:, 0]
     first = locate(heard, render, 1.0)
     after = locate(heard, render, two + 0.5, 1.5)
     heard_two = after + int(two * SR) - first  # when section two was heard, from the session's start
-    assert heard_two < 5.5 * SR < two * SR, "section two came within moments of n, not at its time"
+    # n was pressed at ``pressed`` s or a moment later (the line shows whole seconds); section two
+    # starts seconds after that, and came well before its time.
+    assert pressed < two - 3, (pressed, two)
+    assert pressed * SR <= heard_two < (two - 1.5) * SR, "section two came after n, not at its time"
     length = int(0.5 * SR)
     np.testing.assert_allclose(
         heard[after + int((two + 0.6) * SR) :][:length], render[int((two + 0.6) * SR) :][:length], atol=1.5 / 32768
@@ -391,14 +388,15 @@ def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tm
     decoded = decode(mp3)[:, 0]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True, target=mp3)
-        time.sleep(3.0)
-        os.write(keys, b"n")
-        time.sleep(2.5)
-        os.write(keys, b"q")
-        process.wait(timeout=20)
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 2, "2 s played")
+        keys.press(b"n")
+        two = session["cues"]["sections"][1]["start"]
+        keys.wait(lambda s: s.section == 2 and s.position >= two + 2, "2 s of the second chapter")
+        keys.press(b"q")
+        process.wait(timeout=60)
     assert process.returncode == 0
     heard = load_recording(raw)[:, 0]
-    two = session["cues"]["sections"][1]["start"]
     after = locate(heard, decoded, two + 0.3, 1.0)
     first = locate(heard, decoded, 1.0)
     assert after < first, "skipped ahead to the second chapter"
