@@ -194,7 +194,9 @@ def self_trigger(voice: str, script: Path) -> dict[str, object]:
     feed = ArrayFeed(rendered.samples + echo(rendered.samples, 0.0))
     recogniser = WhisperRecogniser()
     recogniser.load()
-    listener = Listener(recogniser, lambda c: None, rendered.speaking(lambda: feed.position), source=feed, on_heard=heard.append)
+    listener = Listener(
+        recogniser, lambda c: None, rendered.speaking(lambda: feed.position), source=feed, on_heard=heard.append
+    )
     before = cpu()
     listener.start()
     listener.join()

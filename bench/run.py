@@ -51,7 +51,7 @@ from bench.common import Bench, Figures, Row  # noqa: E402
 
 GROUPS = (
     "export_speed", "mixing", "memory", "first_sound", "timing", "synthesis", "player", "speech_rate",
-    "intelligibility", "serve_first_byte", "serve_seeking", "listening",
+    "intelligibility", "serve_first_byte", "serve_seeking", "listening", "alias_bomb",
 )  # fmt: skip
 
 SAME_NOTE = 42  # characters (with the leading "- ") that name what a note is about
@@ -111,11 +111,15 @@ class Table:
         self.kept = {int(line.split("|")[1]): line for line in table}
         self.kept_notes = [line for line in previous.split("## Notes", 1)[-1].splitlines() if line.startswith("- ")]
         day = re.search(r"Measured by `make bench` on (\d{4}-\d\d-\d\d)", previous)
-        dated = next((line for line in previous.splitlines() if re.match(r"Rows [\d, to]+ were measured on", line)), "")
+        dated = next(
+            (line for line in previous.splitlines() if re.match(r"Rows? [\d, to]+ w(?:as|ere) measured on", line)), ""
+        )
         rest = "" if "the others earlier" in dated else (day[1] if day else "")
         self.kept_dates = dict.fromkeys(self.kept, rest)
         for part in dated.rstrip(".").split(";"):
-            found = re.match(r"\s*(?:Rows )?([\d, to]+?) (?:were measured )?on (this day|\d{4}-\d\d-\d\d)", part)
+            found = re.match(
+                r"\s*(?:Rows? )?([\d, to]+?) (?:w(?:as|ere) measured )?on (this day|\d{4}-\d\d-\d\d)", part
+            )
             if found:
                 when = day[1] if found[2] == "this day" and day else found[2]
                 self.kept_dates.update(dict.fromkeys(numbers_in(found[1]), when))
@@ -132,7 +136,8 @@ class Table:
         older = {n: d for n, d in older.items() if d != today}
         if not older:
             return ""
-        parts = [f"Rows {spans(this_day)} were measured on this day"]
+        one = len(this_day) == 1
+        parts = [f"{'Row' if one else 'Rows'} {spans(this_day)} {'was' if one else 'were'} measured on this day"]
         for day in sorted({d for d in older.values() if d}):
             parts.append(f"{spans([n for n, d in older.items() if d == day])} on {day}")
         unknown = [n for n, d in older.items() if not d]
@@ -164,10 +169,13 @@ class Table:
                 lines.append(f"| {row.number} | {row.figure} | {row.measured} | {row.goal} | {met} |")
             else:
                 lines.append(self.kept[number])
-        notes = [f"- {note}" for note in self.notes + static_notes]
-        for note in self.kept_notes:  # a note rewritten since keeps its opening words: the new one stands
-            if all(note[:SAME_NOTE] != other[:SAME_NOTE] for other in notes):
-                notes.append(note)
+        # A note keeps its place; one written anew replaces the one with its opening words.
+        fresh = [f"- {note}" for note in self.notes + static_notes]
+        notes = []
+        for note in self.kept_notes:
+            same = next((n for n in fresh if n[:SAME_NOTE] == note[:SAME_NOTE]), None)
+            notes.append(note if same is None else same)
+        notes += [note for note in fresh if note not in notes]
         lines += ["", "## Notes", ""] + notes
         return "\n".join(lines) + "\n"
 

@@ -84,3 +84,14 @@ def rendered(folder: Path, name: str, text: str, speech_cache: Path) -> dict[str
         capture_output=True,
     )
     return {"script": script, "render": read_wav(wav)[:, 0], "cues": json.loads(cues_json.read_text()), "env": env}
+
+
+def _alias_bomb() -> str:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]")
+    return "\n".join([*lines, "title: x\nsteps:\n  - say: hi"]) + "\n"
+
+
+# Ten levels of ten aliases each: 10^10 values, were they expanded.
+ALIAS_BOMB = _alias_bomb()
