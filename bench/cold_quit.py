@@ -20,9 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.cold_play import quit_during_synthesis
-from tests.heard import busy_cores
-from tests.pulse import Pulse
+from tests.support.cold_play import quit_during_synthesis
+from tests.support.heard import busy_cores
+from tests.support.pulse import Pulse
 
 GOAL = 0.5  # seconds from the key q to the command's exit
 DELAYS = (0.0, 0.25, 0.5, 1.0, 2.0)  # seconds after the workers appear, one per run in turn

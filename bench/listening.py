@@ -1,271 +1,121 @@
-"""The listening figures: commands caught through the virtual microphone, a whole session that
-never obeys its own voice, noise that is never a command, and what listening costs in CPU.
-
-``caught`` runs in a process of its own on the benchmark's PulseAudio server (PortAudio reads the
-sound configuration once per process): ``python bench/listening.py caught VOICE COUNT SCRIPT``
-prints one JSON object.
-"""
+"""Figures 13 to 17: spoken commands caught through the virtual microphone (plain, and through
+the echo canceller over the session's own voice), a whole session that never obeys its own
+voice, noise that is never a command, and what listening costs in CPU. The trials themselves
+are in ``listening_trials``."""
 
 from __future__ import annotations
 
-import json
 import os
-import resource
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import numpy as np
+from bench import listening_trials as trials
+from bench.common import REPO, Bench, Figures, Row
+from tests.support.pulse import Microphone, Pulse
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+ROWS = (13, 14, 15, 16, 17)
 
-from tests.listening import (  # noqa: E402
-    COMMAND_PHRASES,
-    RATE,
-    Rendered,
-    echo,
-    holds,
-    render,
-    speech_noise,
-    spoken,
-    to16k,
+QUICK_LISTENING = """\
+title: Listening check
+steps:
+  - say: Let your shoulders sink a little lower with each slow breath, and feel the floor hold you.
+  - hold: 8s
+"""
+
+NOTE = (
+    "Figures 13 to 16: the commands are the natural voice's and a system voice's own synthesis of ten phrases "
+    '("Voice guide, pause.", "Voice guide next.", ...), at the session\'s speaking level. The session\'s '
+    "echo is a synthetic room (direct sound after 5 ms, reflections dying by 60 dB in 0.4 s) at the level of "
+    "the talker for 14 and 16; for 13 it reaches the microphone through a PulseAudio loopback from the speaker "
+    "sink. The listener ignores the microphone while the session's voice speaks and 0.6 s after (in figure 13 "
+    "the session plays on a callback stream and its voice is located by the stream's position, frames handed "
+    "over less its latency, as the player's will be); figure 13 "
+    "keeps 2 s of the session before each command's hold (the end of an instruction) and 2.5 s after it. "
+    "Latency runs from the moment the end of the phrase (where the detector found the speech ending) was "
+    "captured from the microphone to the command's arrival. Figure 17 says each phrase half a second into "
+    "one of the session's sentences (one long enough to hold it) and keeps 2 s before and 2.5 s after; the "
+    "session plays into the canceller's sink and the listener hears its source, never muted, as "
+    "`play --echo-cancel` does."
 )
 
-VOICES = ("natural", "system")
-LEAD = 10  # seconds of the session's start played before the first command said over its voice
-BEFORE, AFTER = 2.0, 2.5  # seconds of the session kept before each command's place and after the phrase
+
+def _obeyed(voice: str, trial: dict[str, object]) -> tuple[str, int, int, float | None, list[object]]:
+    """'VOICE: N/M obeyed within 2 s, median, slowest', and the figures: obeyed, said, the
+    median latency, the other commands heard."""
+    obeyed, total, median, worst = trials.summary(trial)
+    extra = trial["extra"]
+    assert isinstance(extra, list)
+    cell = f"{voice}: **{obeyed}/{total}** obeyed within 2 s, median {median or 0:.2f} s, slowest {worst or 0:.2f} s"
+    return cell, obeyed, total, median, extra
 
 
-def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def pacat(samples: np.ndarray, sink: str) -> subprocess.Popen[bytes]:
-    command = ["pacat", "--playback", "-d", sink, "--format=float32le", f"--rate={RATE}", "--channels=1",
-               "--latency-msec=30"]  # fmt: skip
-    player = subprocess.Popen(command, stdin=subprocess.PIPE)
-    assert player.stdin is not None
-    import threading
-
-    data = np.asarray(samples, "<f4").tobytes()
-    threading.Thread(target=lambda: (player.stdin.write(data), player.stdin.close()), daemon=True).start()  # type: ignore[union-attr]
-    return player
-
-
-def in_speech(rendered: Rendered, need: float) -> list[int]:
-    """Start samples (16 kHz) half a second into the session's sentences where ``need`` seconds of
-    talking fit inside the sentence; one place per sentence."""
-    return [s + RATE // 2 for s, e in rendered.speech if (e - s) / RATE >= need + 0.5]
-
-
-def hold_scenes(
-    rendered: Rendered, clips: list[np.ndarray], over_speech: bool = False
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
-    """The session cut down to the places where the commands are said: for each command, the end of the
-    instruction before its hold and the hold itself (or, ``over_speech``, a sentence of the session's
-    voice, the phrase said over it). Returns the speaker's sound, the talker's sound, where the session's
-    voice speaks and where each phrase is (16 kHz samples)."""
-    longest = max(len(c) for c in clips) / RATE
-    places = (in_speech(rendered, longest) if over_speech else holds(rendered, longest + 2.0))[: len(clips)]
-    if len(places) < len(clips):
-        raise RuntimeError(f"only {len(places)} {'sentences' if over_speech else 'holds'} are long enough")
-    speaker, talker, speech, phrases = [], [], [], []
-    at = 0
-    if over_speech:  # the session's first seconds, as play starts with them: the canceller settles
-        lead = LEAD * RATE
-        speaker.append(rendered.samples[:lead])
-        talker.append(np.zeros(lead, np.float32))
-        speech += [(s, min(e, lead)) for s, e in rendered.speech if s < lead]
-        at = lead
-    for clip, place in zip(clips, places, strict=True):
-        lo, hi = place - int(BEFORE * RATE), place + len(clip) + int(AFTER * RATE)
-        speaker.append(rendered.samples[lo:hi])
-        said = np.zeros(hi - lo, np.float32)
-        said[int(BEFORE * RATE) : int(BEFORE * RATE) + len(clip)] = clip
-        talker.append(said)
-        speech += [(max(s, lo) - lo + at, min(e, hi) - lo + at) for s, e in rendered.speech if s < hi and e > lo]
-        phrases.append((at + int(BEFORE * RATE), at + int(BEFORE * RATE) + len(clip)))
-        at += hi - lo
-    return np.concatenate(speaker), np.concatenate(talker), speech, phrases
-
-
-def caught(voice: str, count: int, script: Path, cancelled: bool = False) -> dict[str, object]:
-    """Commands said in the holds of a session, through the default microphone, while the session
-    plays on the speaker sink (whose echo reaches the microphone). Runs in the PulseAudio env.
-
-    ``cancelled``: each command is said over the session's voice instead, and the session plays
-    through PulseAudio's echo canceller (as ``play --echo-cancel``), the microphone heard all along."""
-    from voiceguide.listen import Heard, Listener
-    from voiceguide.listen.commands import parse_command
-    from voiceguide.listen.microphone import BLOCK
-    from voiceguide.listen.recogniser import WhisperRecogniser
-
-    rendered = render(script, voice)
-    wanted = [COMMAND_PHRASES[i % len(COMMAND_PHRASES)] for i in range(count)]
-    speaker, talker, speech, phrases = hold_scenes(rendered, spoken(voice, wanted), over_speech=cancelled)
-    scene = Rendered(speaker, speech)
-    canceller = None
-    if cancelled:
-        from voiceguide.listen.echo import EchoCancel
-
-        canceller = EchoCancel.start()  # before any stream opens: they go through it
-    heard: list[tuple[float, Heard]] = []
-    captured: list[float] = []  # when each block of the microphone's stream was captured
-    started = [0.0]
-    recogniser = WhisperRecogniser()
-    recogniser.load()
-    # The session plays the way a player on the device's clock plays it: a callback stream hands the
-    # speaker's samples over, and its position is what was handed over less the stream's latency.
-    import sounddevice
-
-    handed = [0]
-
-    def play(out: np.ndarray, frames: int, when: object, status: object) -> None:
-        piece = speaker[handed[0] : handed[0] + frames]
-        out[: len(piece), 0] = piece
-        out[len(piece) :, 0] = 0
-        handed[0] += frames
-
-    output = sounddevice.OutputStream(samplerate=RATE, channels=1, dtype="float32", callback=play)
-    playing = scene.speaking(lambda: handed[0] - int(output.latency * RATE))
-
-    def muted() -> bool:  # asked once per block, as it is captured
-        captured.append(time.monotonic())
-        return False if cancelled else playing()
-
-    listener = Listener(recogniser, lambda c: None, muted, on_heard=lambda h: heard.append((time.monotonic(), h)))
-    listener.start()
-    time.sleep(1.0)  # the stream settles
-    cpu0, started[0] = cpu(), time.monotonic()
-    output.start()
-    planned = []  # when each phrase ends, as played into the microphone
-    for start, end in phrases:  # each phrase is said when the session reaches its place in the hold
-        while handed[0] - int(output.latency * RATE) < start:
-            time.sleep(0.005)
-        planned.append(time.monotonic() + (end - start) / RATE)
-        pacat(talker[start:end], "micfeed")
-    while handed[0] < len(speaker):
-        time.sleep(0.1)
-    output.stop()
-    output.close()
-    time.sleep(AFTER)
-    wall, spent = time.monotonic() - started[0], cpu() - cpu0
-    listener.stop()
-    if canceller is not None:
-        canceller.close()
-
-    def when(seconds: float) -> float:  # the wall time a sample of the stream was captured
-        return captured[min(int(seconds * RATE) // BLOCK, len(captured) - 1)]
-
-    results, used = [], set()
-    for phrase, ends in zip(wanted, planned, strict=True):
-        expected = parse_command(phrase)
-        latency = None
-        for i, (arrived, h) in enumerate(heard):
-            if i not in used and h.command == expected and -0.5 <= when(h.end) - ends <= 3.0:
-                used.add(i)
-                latency = arrived - when(h.end)
-                break
-        results.append({"phrase": phrase, "latency": latency if latency is not None and latency <= 2.0 else None,
-                        "late": latency if latency is not None and latency > 2.0 else None})  # fmt: skip
-    return {
-        "voice": voice,
-        "results": results,
-        "extra": [h.command for i, (_, h) in enumerate(heard) if i not in used and h.command],
-        "misheard": [h.text for _, h in heard if not h.command],
-        "cpu": spent / wall,
-        "failure": listener.failure,
-    }
-
-
-def self_trigger(voice: str, script: Path) -> dict[str, object]:
-    """The whole session and its echo, fed straight to the listener (muted while its voice speaks)."""
-    from voiceguide.listen import Heard, Listener
-    from voiceguide.listen.microphone import ArrayFeed
-    from voiceguide.listen.recogniser import WhisperRecogniser
-
-    rendered = render(script, voice)
-    heard: list[Heard] = []
-    feed = ArrayFeed(rendered.samples + echo(rendered.samples, 0.0))
-    recogniser = WhisperRecogniser()
-    recogniser.load()
-    listener = Listener(recogniser, lambda c: None, rendered.speaking(lambda: feed.position), source=feed, on_heard=heard.append)
-    before = cpu()
-    listener.start()
-    listener.join()
-    spent = cpu() - before
-    seconds = len(rendered.samples) / RATE
-    return {
-        "voice": voice,
-        "minutes": seconds / 60,
-        "commands": [h.text for h in heard if h.command],
-        "segments": len(heard),
-        "cpu": spent / seconds,
-        "failure": listener.failure,
-    }
-
-
-def noise_scene(seconds: float) -> np.ndarray:
-    """Music (the three moods in turn), breathing swells and speech-shaped noise, each near the loudness
-    of the session's voice, the noise in bursts of 1 to 4 s."""
-    from voiceguide.sounds.cues import breath
-    from voiceguide.sounds.music import open_music
-
-    n = int(seconds * RATE)
-    third = int(seconds / 3 * 44100)
-    music = np.concatenate([to16k(open_music(mood, 1).render(0, third)) for mood in ("warm", "waves", "bowls")])
-    music = np.resize(music, n) * 10 ** (10 / 20)
-    cycle = np.concatenate([breath("breath-in", 4 * 44100), breath("breath-out", 6 * 44100)])
-    breathing = np.resize(to16k(cycle), n) * 10 ** (10 / 20)
-    rng = np.random.default_rng(9)
-    babble = np.zeros(n, np.float32)
-    at = int(rng.uniform(1, 3) * RATE)
-    while at < n:
-        length = int(rng.uniform(1, 4) * RATE)
-        babble[at : at + length] = speech_noise(length / RATE, seed=int(at))[: n - at] * 0.6
-        at += length + int(rng.uniform(1.5, 4) * RATE)
-    return (music + breathing + babble).astype(np.float32)
-
-
-def noise(seconds: float) -> dict[str, object]:
-    from voiceguide.listen import Heard, Listener
-    from voiceguide.listen.microphone import ArrayFeed
-    from voiceguide.listen.recogniser import WhisperRecogniser
-
-    heard: list[Heard] = []
-    listener = Listener(WhisperRecogniser(), lambda c: None, lambda: False, source=ArrayFeed(noise_scene(seconds)),
-                        on_heard=heard.append)  # fmt: skip
-    listener.start()
-    listener.join()
-    return {"commands": [h.text for h in heard if h.command], "segments": len(heard), "failure": listener.failure}
-
-
-def caught_in(
-    pulse_env: dict[str, str], voice: str, count: int, script: Path, cancelled: bool = False
-) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, __file__, "caught", voice, str(count), str(script), *(["cancelled"] if cancelled else [])],
-        env=pulse_env, capture_output=True, text=True, timeout=1800,
+def run(bench: Bench) -> Figures:
+    script = REPO / "scripts" / "partner-back-massage.yaml"
+    if bench.quick:  # one hold and one long sentence: room for one command each way
+        script = bench.work / "listening-check.yaml"
+        script.write_text(QUICK_LISTENING)
+    count, noise_seconds = (1, 10.0) if bench.quick else (20, 300.0)
+    voices = ("system",) if bench.quick else trials.VOICES
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(bench.cache)
+    caught, selfs, cancelled = {}, {}, {}
+    (bench.work / "listen-pulse").mkdir(exist_ok=True)
+    pulse = Pulse(bench.work / "listen-pulse")
+    pulse.start()
+    try:
+        Microphone(pulse, echo=True)
+        env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(bench.cache)}
+        for voice in voices:
+            caught[voice] = trials.caught_in(env, voice, count, script)
+            bench.log(f"caught {voice}: {caught[voice]}")
+        for voice in voices:
+            cancelled[voice] = trials.caught_in(env, voice, count, script, cancelled=True)
+            bench.log(f"caught over speech, echo cancelled, {voice}: {cancelled[voice]}")
+    finally:
+        pulse.stop()
+    for voice in voices:
+        selfs[voice] = trials.self_trigger(voice, script)
+        bench.log(f"self-trigger {voice}: {selfs[voice]}")
+    noise = trials.noise(noise_seconds)
+    bench.log(f"noise: {noise}")
+    rows = []
+    parts, met = [], True
+    for voice, trial in caught.items():
+        cell, obeyed, total, median, extra = _obeyed(voice, trial)
+        parts.append(cell + (f", {len(extra)} other commands" if extra else ""))
+        met = met and obeyed >= total - total // 20 and not extra and median is not None and median <= 1.2
+    rows.append(
+        Row(13, f"caught: {count} commands said in holds at speaking level, over the session's music and its echo, "
+            "through the virtual microphone (phrase end → command)", "; ".join(parts),
+            "≥ 19 of 20 within 2 s; median ≤ 1.2 s", met)
     )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"the caught benchmark failed: {done.stderr[-2000:]}")
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def summary(trial: dict[str, object]) -> tuple[int, int, float | None, float | None]:
-    results = trial["results"]
-    assert isinstance(results, list)
-    latencies = [r["latency"] for r in results if r["latency"] is not None]
-    median = statistics.median(latencies) if latencies else None
-    return len(latencies), len(results), median, max(latencies) if latencies else None
-
-
-if __name__ == "__main__":
-    if sys.argv[1] == "caught":
-        os.environ.setdefault("PYTHONUNBUFFERED", "1")
-        print(json.dumps(caught(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5:] == ["cancelled"])))
+    minutes = float(next(iter(selfs.values()))["minutes"])  # type: ignore[arg-type]
+    rows.append(
+        Row(14, f"never self-triggered: the whole {script.stem} ({minutes:.1f} min) and its echo, fed to the "
+            "listener faster than real time", "; ".join(
+                f"{v}: **{len(t['commands'])}** commands ({t['segments']} segments heard)" for v, t in selfs.items()),  # type: ignore[arg-type]
+            "0", all(not t["commands"] and not t["failure"] for t in selfs.values()))
+    )  # fmt: skip
+    rows.append(
+        Row(15, f"noise: {noise_seconds / 60:.1f} min of the session's music, breathing sounds and speech-shaped "
+            "noise", f"**{len(noise['commands'])}** commands ({noise['segments']} segments heard)", "0",  # type: ignore[arg-type]
+            not noise["commands"] and not noise["failure"])
+    )  # fmt: skip
+    session_cpu = {v: float(t["cpu"]) for v, t in selfs.items()}  # type: ignore[arg-type]
+    mic_cpu = {v: float(t["cpu"]) for v, t in caught.items()}  # type: ignore[arg-type]
+    rows.append(
+        Row(16, "CPU of listening, share of one core", "over the whole session, fed as fast as it goes: "
+            + ", ".join(f"{v} {c:.1%}" for v, c in session_cpu.items())
+            + "; through the microphone in real time during the caught run (a command every ~6 s): "
+            + ", ".join(f"{v} {c:.1%}" for v, c in mic_cpu.items()), "≤ 15%",
+            all(c <= 0.15 for c in (*session_cpu.values(), *mic_cpu.values())))
+    )  # fmt: skip
+    parts, met = [], True
+    for voice, trial in cancelled.items():
+        cell, obeyed, total, _, extra = _obeyed(voice, trial)
+        parts.append(f"{cell}, **{len(extra)}** other commands")
+        met = met and obeyed >= total - total // 20 and not extra
+    rows.append(
+        Row(17, f"echo-cancelled (`play --echo-cancel`): {count} commands said over the session's own voice, "
+            "through PulseAudio's module-echo-cancel (WebRTC), the microphone heard all along "
+            "(phrase end → command; other commands are the session obeying itself)", "; ".join(parts),
+            "reported (the same goals as 13; no other commands)", met)
+    )  # fmt: skip
+    return Figures(rows, [NOTE])

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.audio import read_wav
-from tests.heard import locate, quarter_offsets
-from tests.pulse import Pulse, load_recording
+from tests.support.audio import read_wav
+from tests.support.heard import locate, quarter_offsets
+from tests.support.pulse import Pulse, load_recording
 
 SCRIPT = """\
 title: Repeated play

@@ -4,25 +4,13 @@ except a clock or an injected fault."""
 from __future__ import annotations
 
 import os
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .pulse import Pulse
-
-REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = REPO / "scripts"
-
-
-def voiceguide_without(*modules: str) -> list[str]:
-    """The command ``voiceguide`` in an interpreter where ``modules`` cannot be imported, as on
-    a machine without them; the arguments follow."""
-    hidden = "; ".join(f"sys.modules[{name!r}] = None" for name in modules)
-    code = f"import sys; {hidden}; sys.argv[0] = 'voiceguide'; from voiceguide.cli import main; main()"
-    return [sys.executable, "-c", code]
+from .support.pulse import Pulse
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO
+from .support import REPO
 
 
 def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
@@ -20,6 +20,6 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = [line for line in out.read_text().splitlines() if line.startswith("| ") and not line.startswith("| #")]
-    assert [int(line.split("|")[1]) for line in table] == list(range(1, 18))
+    assert [int(line.split("|")[1]) for line in table] == list(range(1, 19))
     assert all(line.rstrip().endswith(("yes |", "**no** |", "reported |")) for line in table)
     assert "Machine:" in out.read_text()

@@ -15,7 +15,7 @@ from voiceguide import library
 from voiceguide.cli import app
 from voiceguide.script import POSITIONS, Script
 
-from .conftest import SCRIPTS
+from .support import SCRIPTS
 
 runner = CliRunner()
 

@@ -20,36 +20,10 @@ from voiceguide.cli import app
 from voiceguide.errors import RenderError
 from voiceguide.export import ExportRequest, export
 
-from .audio import SR, decode, ebur128
+from .support.audio import SR, decode, ebur128
+from .support.sessions import BREATH, STRETCH
 
 runner = CliRunner()
-
-STRETCH = """\
-title: Shoulder rolls
-summary: Loosen the shoulders with slow rolls.
-safety: Move slowly and stop if anything pinches.
-steps:
-  - section: Forward rolls
-  - say: Roll your shoulders forward in slow circles.
-  - hold: 6s
-    pace: 2s
-  - section: Backward rolls
-  - say: Now roll them backward, just as slowly.
-  - hold: 6s
-  - section: Rest
-  - say: Let your arms hang and rest.
-"""
-
-BREATH = """\
-title: Two calm breaths
-safety: Breathe gently.
-steps:
-  - say: Sit comfortably and close your eyes.
-  - breathe: relax
-    cycles: 2
-  - say: Open your eyes when you are ready.
-"""
-
 
 @pytest.fixture(scope="module")
 def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

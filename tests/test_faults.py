@@ -25,8 +25,8 @@ import pytest
 
 from voiceguide import atomic
 
-from .audio import SR, WavView, decode, peak_rss_mb, read_wav
-from .conftest import voiceguide_without
+from .support import voiceguide_without
+from .support.audio import SR, WavView, decode, peak_rss_mb, read_wav
 
 PY = sys.executable
 CAN_MOUNT = os.geteuid() == 0 and shutil.which("unshare") is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .heard import SR, cut_at_the_end, silences_inserted
+from .support.heard import SR, cut_at_the_end, silences_inserted
 
 START = 1000
 

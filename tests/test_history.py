@@ -18,7 +18,7 @@ from voiceguide.cli import app
 from voiceguide.practice import history
 from voiceguide.practice.progress import habit_scores
 
-from .conftest import voiceguide_without
+from .support import voiceguide_without
 
 runner = CliRunner()
 

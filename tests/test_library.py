@@ -13,7 +13,7 @@ from voiceguide.loader import load_session
 from voiceguide.schema import schema
 from voiceguide.script import Chime, Pause, Routine, Say, Script, Section
 
-from .conftest import SCRIPTS
+from .support import SCRIPTS
 
 TECHNIQUES = [
     "basic-self-massage", "upper-trapezius-release", "childs-pose", "tennis-ball-foot-massage",

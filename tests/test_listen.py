@@ -17,8 +17,8 @@ from voiceguide.listen.recogniser import WhisperRecogniser
 from voiceguide.sounds.confirm import KINDS as SOUND_KINDS
 from voiceguide.sounds.confirm import confirmation
 
-from .conftest import SCRIPTS
-from .listening import COMMAND_PHRASES, NEAR_MISSES, Rendered, render, say_during_holds, spoken
+from .support import SCRIPTS
+from .support.listening import COMMAND_PHRASES, NEAR_MISSES, Rendered, render, say_during_holds, spoken
 
 SESSION = """\
 title: Listening test

@@ -6,11 +6,9 @@ loopback, as it would in a room. ``voiceguide listen-test --json`` is what liste
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,31 +17,39 @@ import pytest
 from voiceguide.listen.detector import RATE
 from voiceguide.sounds.music import open_music
 
-from .listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
-from .pulse import Microphone, Pulse
+from .support.listening import COMMAND_PHRASES, NEAR_MISSES, spoken, to16k
+from .support.pulse import Microphone, Pulse
 
 pytestmark = pytest.mark.playback
 
 class ListenTest:
-    """``voiceguide listen-test --json`` on the test server, its lines read as they come."""
+    """``voiceguide listen-test --json`` on the test server, every line it prints kept in order."""
 
     def __init__(self, pulse: Pulse, cache: Path) -> None:
         env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(cache)}
         command = [sys.executable, "-m", "voiceguide", "listen-test", "--json"]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines: queue.Queue[dict[str, object]] = queue.Queue()
+        self.lines: list[dict[str, object]] = []
+        self.arrived = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.lines.put(json.loads(line))
+            with self.arrived:
+                self.lines.append(json.loads(line))
+                self.arrived.notify_all()
 
-    def next(self, timeout: float) -> dict[str, object] | None:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            return None
+    def line(self, since: int, timeout: float, after: float = -1.0) -> dict[str, object] | None:
+        """The first line from index ``since`` on (of a segment starting after ``after`` seconds
+        of listening), once printed; None if none is within ``timeout``."""
+
+        def found() -> dict[str, object] | None:
+            return next((h for h in self.lines[since:] if float(h.get("start", 0.0)) > after), None)  # type: ignore[arg-type]
+
+        with self.arrived:
+            self.arrived.wait_for(lambda: found() is not None or self.process.poll() is not None, timeout)
+            return found()
 
     def close(self) -> str:
         self.process.terminate()
@@ -55,33 +61,43 @@ class ListenTest:
 def test_commands_are_caught_through_the_microphone_and_near_misses_are_not(
     voice: str, pulse: Pulse, speech_cache: Path
 ) -> None:
+    """Once the listener has reported a phrase's first segment, silence at least as long as the
+    phrase is played into the microphone (so it lasts that long on the device's clock, however
+    busy the machine). A phrase's segments then start within its own length of its first one,
+    and the next phrase's start later. A last command, once reported, shows that every segment
+    said before it was reported too: the listener reports them in order. No wait on the wall
+    clock decides what belongs to which phrase."""
     mic = Microphone(pulse, echo=True)
     listening = ListenTest(pulse, speech_cache)
     try:
-        ready = listening.next(120)
+        ready = listening.line(0, 120)
         assert ready is not None and "listening" in ready, listening.close()
         # The session's music (its default mood, at its level in the mix) on the speaker sink.
         music = mic.say(to16k(open_music(None, 1).render(0, 120 * 44100)), sink="voiceguide_test")
         phrases = [COMMAND_PHRASES[7], NEAR_MISSES[0], COMMAND_PHRASES[3], NEAR_MISSES[2], COMMAND_PHRASES[6]]
-        results, everything = [], []
-        for clip in spoken(voice, phrases, speech_cache):
-            player = mic.say(clip)
-            player.wait(30)
-            said_end = time.monotonic()
-            # What was heard of this phrase: lines until a quiet spell after it.
-            heard = []
-            deadline = said_end + 60
-            while time.monotonic() < deadline:
-                line = listening.next(1.5 if heard else deadline - time.monotonic())
-                if line is None:
-                    break
-                heard.append(line)
-            results.append([h["command"] for h in heard if h["command"]])
-            everything.append(heard)
+        clips = spoken(voice, [*phrases, COMMAND_PHRASES[0]], speech_cache)
+        firsts: list[dict[str, object] | None] = []  # each phrase's first segment
+        bound = -1.0  # a segment starting before this belongs to an earlier phrase
+        for clip in clips:
+            seen = len(listening.lines)
+            mic.say(clip).wait(30)
+            first = listening.line(seen, 60, bound)
+            firsts.append(first)
+            if first is not None:
+                bound = float(first["start"]) + len(clip) / RATE  # type: ignore[arg-type]
+            mic.say(np.zeros(len(clip) + RATE // 2, np.float32)).wait(30)
         music.terminate()
+        assert firsts[-1] is not None, "the last command was heard"
     finally:
         err = listening.close()
         mic.remove()
+    segments = listening.lines[1:]
+    results, everything = [], []
+    for first, clip in zip(firsts[:-1], clips[:-1], strict=True):
+        start = float(first["start"]) if first else None  # type: ignore[arg-type]
+        heard = [h for h in segments if start is not None and start <= float(h["start"]) < start + len(clip) / RATE]  # type: ignore[arg-type]
+        results.append([h["command"] for h in heard if h["command"]])
+        everything.append(heard)
     assert results == [["pause"], [], ["back"], [], ["softer"]], (everything, err)
 
 

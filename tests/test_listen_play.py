@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import voiceguide_without
-from .heard import cut_at_the_end, heard_until, locate
-from .listening import spoken
-from .pulse import SR, Microphone, Pulse, load_recording
-from .test_playback import LONG_SCRIPT, drive, rendered
+from .support import voiceguide_without
+from .support.drive import drive
+from .support.heard import cut_at_the_end, heard_until, locate
+from .support.listening import spoken
+from .support.pulse import SR, Microphone, Pulse, load_recording
+from .support.sessions import LONG_SCRIPT, rendered
 
 pytestmark = pytest.mark.playback
 
@@ -215,7 +216,7 @@ def test_through_the_echo_canceller_the_session_plays_whole_and_the_module_goes(
 def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speech_cache: Path) -> None:
     """No microphone to cancel the echo for (the server's only source is its speakers' monitor):
     one line, and the session plays on."""
-    from .pulse import Pulse as Server
+    from .support.pulse import Pulse as Server
 
     (tmp_path / "p").mkdir()
     server = Server(tmp_path / "p")

@@ -21,7 +21,7 @@ from voiceguide.script import SHORTEST, Hold, Repeat, Routine, Script, Sides, St
 from voiceguide.steps import Choice, Speak, Steps, Wait, build, fetch_seconds
 from voiceguide.timeline import build as lay_out
 
-from .conftest import REPO
+from .support import REPO
 
 Write = Callable[..., Path]
 runner = CliRunner()

@@ -12,7 +12,7 @@ from voiceguide.render import RenderOptions, live, prepare, render_file
 from voiceguide.sinks import to_pcm16
 from voiceguide.speech_cache import SpeechCache
 
-from .audio import WavView
+from .support.audio import WavView
 
 SCRIPT = """\
 title: Live check

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from voiceguide.errors import ScriptError
 from voiceguide.library import Resolver
 from voiceguide.loader import load_session
 from voiceguide.script import Breathe, Chime, Hold, Pause, Repeat, Routine, Say, Script, Section, Sides
+
+from .support.sessions import ALIAS_BOMB
 
 Write = Callable[..., Path]
 
@@ -163,7 +164,10 @@ def test_round_trip(write: Write) -> None:
             "title: x\nsteps:\n  - say: a\n    detail: true\n    brief: b\n",
             ["5:5: give either detail: true (brief guidance drops it) or brief:, not both"],
         ),
-        ("title: x\nsteps:\n  - say: a\n    detail: yes please\n", ["4:13: detail must be true or false, not 'yes please'"]),
+        (
+            "title: x\nsteps:\n  - say: a\n    detail: yes please\n",
+            ["4:13: detail must be true or false, not 'yes please'"],
+        ),
         (
             "title: x\nsteps:\n  - say: a\n    brief: On the {side}.\n",
             ["4:12: {side} is only filled in inside a sides: step"],
@@ -213,14 +217,10 @@ def test_no_tag_constructs_anything(write: Write, tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_alias_bomb_fails_fast(write: Write) -> None:
-    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for i in range(1, 10):
-        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]")
-    lines.append("title: x\nsteps:\n  - say: hi")
-    started = time.monotonic()
-    found = problems(write("\n".join(lines) + "\n"))
-    assert time.monotonic() - started < 5  # generous: this is a failure check, not a speed goal
+def test_an_alias_bomb_is_refused(write: Write) -> None:
+    """Ten levels of ten aliases each (10^10 values once expanded) are refused by their count, not
+    expanded; how fast, is figure 18 of the benchmark."""
+    found = problems(write(ALIAS_BOMB))
     assert len(found) == 1 and "more than 20,000 values (an alias bomb?)" in found[0]
 
 

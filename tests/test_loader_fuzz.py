@@ -14,7 +14,7 @@ from voiceguide.library import Resolver
 from voiceguide.loader import load_session
 from voiceguide.script import Routine, Script
 
-from .conftest import SCRIPTS
+from .support import SCRIPTS
 
 LIBRARY = sorted(SCRIPTS.glob("*.yaml")) + sorted((SCRIPTS / "routines").glob("*.yaml"))
 WORDS = ["title", "steps", "say", "pause", "hold", "breathe", "repeat", "sides", "chime", "section",

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from voiceguide import levels
 from voiceguide.cli import app
 
-from .audio import ebur128
-from .test_export import STRETCH
+from .support.audio import ebur128
+from .support.sessions import STRETCH
 
 runner = CliRunner()
 

@@ -4,13 +4,8 @@ sample by sample with what ``render`` writes for the same script and options."""
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import pty
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +14,9 @@ import pytest
 from voiceguide.player.core import FADE, REWIND
 from voiceguide.sounds import cues
 
-from .audio import read_wav
-from .conftest import voiceguide_without
-from .heard import (
+from .support import voiceguide_without
+from .support.drive import drive
+from .support.heard import (
     EXACT,
     busy_cores,
     fade_end,
@@ -33,61 +28,16 @@ from .heard import (
     remove,
     silences_inserted,
 )
-from .pulse import SR, Pulse, load_recording
+from .support.pulse import SR, Pulse, load_recording, wait_for_silence
+from .support.sessions import LONG_SCRIPT, PLAYBACK_SCRIPT, rendered
+from .support.terminal import Terminal
 
 pytestmark = pytest.mark.playback
-
-SCRIPT = """\
-title: Playback test
-steps:
-  - section: One
-  - say: Sit tall and let your shoulders drop.
-  - hold: 4s
-  - section: Two
-  - say: Now breathe out slowly through your mouth.
-  - hold: 4s
-  - section: Three
-  - say: Let your hands rest on your knees.
-  - hold: 3s
-"""
-
-
-LONG_SCRIPT = """\
-title: Long playback test
-steps:
-  - section: Settle
-  - say: Sit comfortably and let your shoulders soften.
-  - breathe: relax
-    cycles: 1
-  - section: Stretch
-  - say: Lift your arms slowly above your head.
-  - hold: 5s
-  - say: Lower them again and rest your hands on your knees.
-  - hold: 5s
-  - section: Rest
-  - say: Let your breathing find its own easy rhythm.
-  - pause: 6s
-"""
-
-
-def rendered(folder: Path, name: str, text: str, speech_cache: Path) -> dict[str, object]:
-    """A script, and its render (which also fills the speech cache)."""
-    script = folder / f"{name}.yaml"
-    script.write_text(text)
-    wav, cues_json = folder / "render.wav", folder / "cues.json"
-    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-    subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", str(script), "-o", str(wav), "--cues", str(cues_json)],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    return {"script": script, "render": read_wav(wav)[:, 0], "cues": json.loads(cues_json.read_text()), "env": env}
 
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
-    return rendered(tmp_path_factory.mktemp("session"), "playback-test", SCRIPT, speech_cache)
+    return rendered(tmp_path_factory.mktemp("session"), "playback-test", PLAYBACK_SCRIPT, speech_cache)
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +47,19 @@ def long_session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -
 
 def player(
     pulse: Pulse, session: dict, *args: str, tty: bool = False, target: Path | None = None
-) -> tuple[subprocess.Popen[bytes], int | None]:  # type: ignore[type-arg]
-    """``voiceguide play`` on the test server, on a pseudo-terminal when ``tty`` (its keys go
-    to the returned file descriptor)."""
+) -> tuple[subprocess.Popen[bytes], Terminal | None]:  # type: ignore[type-arg]
+    """``voiceguide play`` on the test server, on a pseudo-terminal when ``tty`` (its keys and
+    its status line are the returned terminal's)."""
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     command = [sys.executable, "-m", "voiceguide", "play", str(target or session["script"]), *args]
     if not tty:
         return subprocess.Popen(
             command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         ), None
-    master, slave = pty.openpty()
-    process = subprocess.Popen(command, env=env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    os.close(slave)
-
-    def drain() -> None:  # keep reading the status line so the player never blocks on it
-        try:
-            while os.read(master, 4096):
-                pass
-        except OSError:
-            pass
-
-    threading.Thread(target=drain, daemon=True).start()
-    return process, master
+    terminal = Terminal()
+    process = subprocess.Popen(command, env=env, stdin=terminal.slave, stdout=terminal.slave, stderr=subprocess.PIPE)
+    terminal.start(process)
+    return process, terminal
 
 
 def heard_of(raw: Path) -> np.ndarray:
@@ -177,16 +118,6 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
         assert_heard_whole(heard_of(raw), render, which)
 
 
-def drive(pulse: Pulse, session: dict, backend: str = "sounddevice", mode: str = "keys") -> dict:  # type: ignore[type-arg]
-    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "drive.py"), str(session["script"]), backend, mode],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize("load", ["quiet", "busy"])
 def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     pulse: Pulse, session: dict, tmp_path: Path, load: str
@@ -209,9 +140,13 @@ def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     # The resume: a little before the last sample heard, never after it.
     assert h.after > h.before + int(1.4 * SR), "the rest came after the pause"
     assert abs(h.resumed - said["resumed_from"]) <= 2
-    assert -0.5 * SR <= h.resumed - h.stopped <= 0, f"resumed {(h.resumed - h.stopped) / SR:+.3f} s from the last sample heard"
+    assert -0.5 * SR <= h.resumed - h.stopped <= 0, (
+        f"resumed {(h.resumed - h.stopped) / SR:+.3f} s from the last sample heard"
+    )
     # Quit: the sound stops within 0.1 s of where the listener was.
-    assert abs(h.last - said["quit_at"]) <= 0.1 * SR, f"the sound went on {(h.last - said['quit_at']) / SR:.3f} s after q"
+    assert abs(h.last - said["quit_at"]) <= 0.1 * SR, (
+        f"the sound went on {(h.last - said['quit_at']) / SR:.3f} s after q"
+    )
 
 
 def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
@@ -219,10 +154,13 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(5.0)
-        os.write(keys, b" ")  # pause
-        time.sleep(2.0)
-        os.write(keys, b" ")  # resume
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 4, "4 s played")
+        keys.press(b" ")  # pause
+        keys.wait(lambda s: s.paused, "the pause")
+        wait_for_silence(raw, 1.5, EXACT)  # the pause's mark has sounded, and the silence lasts
+        keys.press(b" ")  # resume
+        keys.wait(lambda s: not s.paused, "the resume")
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     heard = heard_of(raw)
@@ -246,9 +184,10 @@ def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(4.0)
-        os.write(keys, b"q")
-        process.wait(timeout=20)  # a hang fails here; how fast q is, is a benchmark
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 3, "3 s played")
+        keys.press(b"q")
+        process.wait(timeout=60)  # a hang fails here; how fast q is, is a benchmark
     assert process.returncode == 0
     heard = heard_of(raw)
     offset = locate(heard, render, 2.0)
@@ -277,7 +216,7 @@ def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
     np.save(tmp_path / "signal.npy", np.repeat(signal[:, None], 2, axis=1).astype(np.float32))
     with pulse.recording(tmp_path / "rec.raw") as raw:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).parent / "feed.py"), str(tmp_path / "signal.npy")],
+            [sys.executable, str(Path(__file__).parent / "support" / "feed.py"), str(tmp_path / "signal.npy")],
             env=pulse.env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -348,15 +287,20 @@ def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: P
     two = sections[1]["start"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
-        time.sleep(3.0)
-        os.write(keys, b"n")
+        assert keys is not None
+        pressed = keys.wait(lambda s: s.position >= 2, "2 s played").position
+        keys.press(b"n")
+        keys.wait(lambda s: s.section == 2, "section two")
         _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     heard = load_recording(raw)[:, 0]
     first = locate(heard, render, 1.0)
     after = locate(heard, render, two + 0.5, 1.5)
     heard_two = after + int(two * SR) - first  # when section two was heard, from the session's start
-    assert heard_two < 5.5 * SR < two * SR, "section two came within moments of n, not at its time"
+    # n was pressed at ``pressed`` s or a moment later (the line shows whole seconds); section two
+    # starts seconds after that, and came well before its time.
+    assert pressed < two - 3, (pressed, two)
+    assert pressed * SR <= heard_two < (two - 1.5) * SR, "section two came after n, not at its time"
     length = int(0.5 * SR)
     np.testing.assert_allclose(
         heard[after + int((two + 0.6) * SR) :][:length], render[int((two + 0.6) * SR) :][:length], atol=1.5 / 32768
@@ -433,19 +377,20 @@ def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tm
         capture_output=True,
     )
     mp3 = out / "playback-test.mp3"
-    from .audio import decode
+    from .support.audio import decode
 
     decoded = decode(mp3)[:, 0]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True, target=mp3)
-        time.sleep(3.0)
-        os.write(keys, b"n")
-        time.sleep(2.5)
-        os.write(keys, b"q")
-        process.wait(timeout=20)
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 2, "2 s played")
+        keys.press(b"n")
+        two = session["cues"]["sections"][1]["start"]
+        keys.wait(lambda s: s.section == 2 and s.position >= two + 2, "2 s of the second chapter")
+        keys.press(b"q")
+        process.wait(timeout=60)
     assert process.returncode == 0
     heard = load_recording(raw)[:, 0]
-    two = session["cues"]["sections"][1]["start"]
     after = locate(heard, decoded, two + 0.3, 1.0)
     first = locate(heard, decoded, 1.0)
     assert after < first, "skipped ahead to the second chapter"

@@ -21,8 +21,8 @@ from voiceguide.player.core import Player, State
 from voiceguide.practice import history, home
 from voiceguide.practice.record import MIN_HEARD, Recorder
 
-from .pulse import Pulse
-from .test_player_core import LATENCY, SR, Device, Signal, run_for
+from .support.device import LATENCY, SR, Device, Signal, run_for
+from .support.pulse import Pulse
 
 
 def recorded() -> list[history.Practice]:

@@ -19,7 +19,7 @@ from voiceguide.cli import app
 from voiceguide.sounds import cues
 from voiceguide.sounds.music import open_music
 
-from .audio import SR, decode, ebur128, read_wav, rms_db
+from .support.audio import SR, decode, ebur128, read_wav, rms_db
 
 runner = CliRunner()
 

@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 from voiceguide.cli import app
 from voiceguide.serve.access import lan_address
 
-from .served import Server, cached
-from .test_export import BREATH, STRETCH
+from .support.served import Server, cached, probe_mp3
+from .support.sessions import BREATH, STRETCH
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
@@ -327,20 +327,6 @@ def test_ctrl_c_stops_the_preparation_and_leaves_no_partial_file(tmp_path: Path,
     cache = tmp_path / "cache"
     assert not list(cache.rglob("*.mp3")) and not list(cache.glob("b-*")) and not list(cache.glob("c-*"))
     assert not list(cache.rglob("*voiceguide-tmp*"))
-
-
-def probe_mp3(mp3: bytes) -> tuple[float, dict[str, float]]:
-    """The MP3's length and each chapter's start, in seconds, as ffprobe reads its own frames."""
-    import json
-    import subprocess
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
-        handle.write(mp3)
-        handle.flush()
-        command = ["ffprobe", "-v", "error", "-of", "json", "-show_chapters", "-show_format", handle.name]
-        info = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
-    return float(info["format"]["duration"]), {c["tags"]["title"]: float(c["start_time"]) for c in info["chapters"]}
 
 
 def test_the_page(server: Server, mp3: bytes) -> None:

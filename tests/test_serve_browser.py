@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .served import Server, cached
-from .test_export import BREATH, STRETCH
-from .test_serve import probe_mp3
+from .support.served import Server, cached, probe_mp3
+from .support.sessions import BREATH, STRETCH
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -10,7 +10,7 @@ from voiceguide.loudness import Meter
 from voiceguide.sounds import cues
 from voiceguide.sounds.music import MOODS, open_music
 
-from .audio import SR, rms_db
+from .support.audio import SR, rms_db
 
 
 def centroid(x: np.ndarray) -> float:

@@ -17,7 +17,7 @@ from voiceguide.cli import app
 from voiceguide.voices import open_voice, parse_spec
 from voiceguide.voices.piper_files import check
 
-from .audio import read_wav
+from .support.audio import read_wav
 
 runner = CliRunner()
 

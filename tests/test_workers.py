@@ -17,7 +17,7 @@ import pytest
 from voiceguide.errors import UsageError
 from voiceguide.workers import Pool, Stop, Stopped, Worker, WorkerLost
 
-from .cold_play import descendants, poll, processes, quit_during_synthesis, speech_workers
+from .support.cold_play import descendants, poll, processes, quit_during_synthesis, speech_workers
 
 
 def _square(n: int, worker: Worker) -> int:

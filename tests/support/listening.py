@@ -105,7 +105,9 @@ def render(script: Path, voice: str, cache: Path | None = None) -> Rendered:
     from voiceguide.loader import load_session
     from voiceguide.render import RenderOptions, prepare, stream
 
-    prepared = prepare(load_session(script, Resolver()), RenderOptions(voice=voice), SpeechCache(cache) if cache else None)
+    prepared = prepare(
+        load_session(script, Resolver()), RenderOptions(voice=voice), SpeechCache(cache) if cache else None
+    )
     chunks: list[np.ndarray] = []
     held = np.zeros(0, np.float32)
     margin, step = 4410, 44100  # input samples; one second becomes exactly 16000 samples

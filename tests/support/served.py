@@ -114,3 +114,17 @@ def cached(cache: Path, stem: str, suffix: str) -> Path:
     """The one file a session has in the render cache."""
     (found,) = [p for p in cache.glob(f"{stem}-*/{stem}.{suffix}") if not p.name.startswith(".")]
     return found
+
+
+def probe_mp3(mp3: bytes) -> tuple[float, dict[str, float]]:
+    """The MP3's length and each chapter's start, in seconds, as ffprobe reads its own frames."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
+        handle.write(mp3)
+        handle.flush()
+        command = ["ffprobe", "-v", "error", "-of", "json", "-show_chapters", "-show_format", handle.name]
+        info = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
+    return float(info["format"]["duration"]), {c["tags"]["title"]: float(c["start_time"]) for c in info["chapters"]}

@@ -136,3 +136,20 @@ class Microphone:
         for module in reversed(self.modules):
             subprocess.run(["pactl", "unload-module", module], env=self.pulse.env, capture_output=True)
         self.modules.clear()
+
+
+def wait_for_silence(path: Path, seconds: float, level: float, timeout: float = 120.0) -> None:
+    """Until the last ``seconds`` of the recording growing at ``path`` stay within ``level`` (of
+    full scale): the sink's own clock, not the test's, says how long the silence lasted."""
+    frames = int(seconds * SR)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        size = path.stat().st_size // 4 * 4
+        if size >= frames * 4:
+            with path.open("rb") as recording:
+                recording.seek(size - frames * 4)
+                tail = np.frombuffer(recording.read(frames * 4), dtype="<i2")
+            if len(tail) == frames * 2 and np.max(np.abs(tail)) / 32768.0 <= level:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the recording {path} was never silent for {seconds} s")

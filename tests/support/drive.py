@@ -1,7 +1,8 @@
 """Drive the real player through the real sound device, the way the keys would, and say what
-it believed at each step (JSON on stdout). Run as a program inside a test PulseAudio server:
+it believed at each step (JSON on stdout). Run as a program inside a test PulseAudio server
+(``drive`` runs it so, from a test):
 
-    python tests/drive.py SCRIPT BACKEND [keys | voice-quit:SECONDS]
+    python tests/support/drive.py SCRIPT BACKEND [keys | voice-quit:SECONDS]
 
 With ``keys`` (the default) it pauses once the listener has heard 3.5 s, resumes once the device
 has played 1.5 s of the pause, and quits 2.5 s after the resume. With ``voice-quit:SECONDS`` it
@@ -13,9 +14,11 @@ quits once the listener has heard that much, as a spoken "quit" reaches the play
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from voiceguide import library
 from voiceguide.player.backends import open_output
@@ -25,6 +28,18 @@ from voiceguide.player.terminal import obey
 from voiceguide.render import RenderOptions
 
 SR = 44100
+
+
+def drive(pulse: Any, session: dict[str, Any], backend: str = "sounddevice", mode: str = "keys") -> dict[str, Any]:
+    """Run this program on the test server ``pulse`` for a ``rendered`` session; what it said."""
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
+    done = subprocess.run(
+        [sys.executable, __file__, str(session["script"]), backend, mode],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said: dict[str, Any] = json.loads(done.stdout)
+    return said
 
 
 def main() -> None:
