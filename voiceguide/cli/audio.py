@@ -280,7 +280,15 @@ def play(
         commands: queue.Queue[str] = queue.Queue()
         listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
         try:
-            run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
+            from voiceguide.cli import say
+
+            run(
+                player,
+                interactive,
+                voice=commands,
+                listening=lambda: listener is not None and listener.running,
+                plain=say.plain(),
+            )
         finally:
             if listener is not None:
                 listener.stop()
