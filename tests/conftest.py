@@ -68,6 +68,10 @@ def _isolated_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(speech_cache))
     # The plan, the notes and the history of a test are its own, never the user's.
     monkeypatch.setenv("VOICEGUIDE_HOME", str(tmp_path / "voiceguide-home"))
+    # Output is plain only where a test asks for it (a dumb terminal running the suite is not asking).
+    monkeypatch.delenv("VOICEGUIDE_PLAIN", raising=False)
+    if os.environ.get("TERM") == "dumb":
+        monkeypatch.setenv("TERM", "xterm")
 
 
 @pytest.fixture(scope="module")

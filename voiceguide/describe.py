@@ -220,3 +220,26 @@ def _step_lines(step: dict[str, Any], depth: int) -> list[str]:
     for child in step["steps"]:
         out.extend(_step_lines(child, depth + 1))
     return out
+
+
+def transcript(
+    session: Session, pace: str = "normal", guidance: str = "full", length: float | None = None
+) -> list[tuple[float, str]]:
+    """Every sentence the session will say, in order, with the second it starts at, and each
+    part's title where it begins (``Part 2 of 5: Low back``). Speech lengths are estimated from
+    word counts, as in ``list``: the times are close to the real ones, without waiting for a voice."""
+    from voiceguide.fit import settle
+    from voiceguide.pace import get_pace
+    from voiceguide.steps import build
+    from voiceguide.timeline import build as lay_out
+
+    chosen = get_pace(pace)
+    lengths = estimated_lengths(chosen)
+    timeline = lay_out(build(session, settle(session, lengths, chosen, length, guidance), guidance), lengths, chosen)
+    rate = timeline.sample_rate
+    items = [(e.start / rate, 1, e.text) for e in timeline.speech()]
+    parts = len(timeline.sections)
+    if parts > 1:
+        items += [(m.start / rate, 0, f"Part {m.index + 1} of {parts}: {m.title}") for m in timeline.sections]
+    items.append((timeline.duration, 2, "The end."))
+    return [(seconds, text) for seconds, _order, text in sorted(items)]

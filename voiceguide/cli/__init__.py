@@ -2,7 +2,8 @@
 
 One module per command family: ``library`` (list, show, validate, schema, voices), ``audio``
 (render, export, play), ``compose`` (a session built on the spot), ``serve`` and ``practice``
-(plan, today, with ``log`` and ``notes``);
+(plan, today, with ``log`` and ``notes``), ``config`` (the settings file);
+``say`` is the one writer they print through;
 ``options`` holds what they share.
 
 Exit codes: 0 success, 1 failure of the environment or a run, 2 bad input, 130 Ctrl-C.
@@ -23,6 +24,7 @@ import typer
 
 from voiceguide import __version__
 from voiceguide.errors import ScriptError, VoiceguideError
+from voiceguide.settings import ConfigError
 
 app = typer.Typer(
     name="voiceguide",
@@ -53,6 +55,9 @@ def guarded(func: F) -> F:
             return result
         except typer.Exit:
             raise
+        except ConfigError as exc:  # already path:line: message
+            err(str(exc))
+            raise typer.Exit(exc.exit_code) from None
         except ScriptError as exc:
             for problem in exc.problems:
                 err(str(problem))
@@ -87,7 +92,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    plain: Annotated[
+        bool | None,
+        typer.Option(
+            "--plain/--no-plain",
+            envvar="VOICEGUIDE_PLAIN",
+            show_envvar=False,
+            help="Output for a screen reader: one line per event, labels, nothing redrawn, no colour"
+            " (also VOICEGUIDE_PLAIN=1, TERM=dumb, or plain = true in the settings).",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -97,6 +113,13 @@ def _root(
     Start with `voiceguide list`, then `voiceguide play childs-pose`.
     """
     _state["debug"] = debug
+    from voiceguide.cli.config import load
+
+    try:
+        load(ctx, plain)
+    except ConfigError as exc:  # a damaged settings file: one line, and no command runs on a guess
+        err(str(exc))
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -119,4 +142,5 @@ from voiceguide.cli import compose  # noqa: E402,F401
 from voiceguide.cli import serve  # noqa: E402,F401
 from voiceguide.cli import practice  # noqa: E402,F401
 from voiceguide.cli import listen  # noqa: E402,F401
+from voiceguide.cli import config  # noqa: E402,F401
 # isort: on

@@ -154,17 +154,22 @@ def export(
             return bars[slug]
 
         result = export(request, progress=bar, track_progress=track_bar)
-    from rich.console import Console
     from rich.table import Table
 
+    from voiceguide.cli import say
+
+    columns = ("file", "length", "chapters", "loudness")
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("file", "length", "chapters", "loudness"):
+    for column in columns:
         table.add_column(column, justify="left" if column == "file" else "right")
     for row in summary_rows(result):
-        table.add_row(*row)
-    console = Console(soft_wrap=True)
-    console.print(table)
-    console.print(f"playlist: {result.playlist}")
+        if say.plain():
+            say.line(say.fields(list(zip(columns, row, strict=True))))
+        else:
+            table.add_row(*row)
+    if not say.plain():
+        say.console().print(table)
+    say.line(f"playlist: {result.playlist}")
 
 
 def chosen(
@@ -277,7 +282,15 @@ def play(
         commands: queue.Queue[str] = queue.Queue()
         listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
         try:
-            run(player, interactive, voice=commands, listening=lambda: listener is not None and listener.running)
+            from voiceguide.cli import say
+
+            run(
+                player,
+                interactive,
+                voice=commands,
+                listening=lambda: listener is not None and listener.running,
+                plain=say.plain(),
+            )
         finally:
             if listener is not None:
                 listener.stop()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceguide.cli import app, err, guarded
-from voiceguide.cli.options import NoNotesOpt
+from voiceguide.cli.options import GuidanceOpt, LengthOpt, NoNotesOpt, PaceOpt, render_options
 from voiceguide.errors import ScriptError, VoiceguideError
 
 
@@ -34,7 +34,35 @@ def list_command(
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    print("\n".join(library_table(rows)))
+    from voiceguide.cli import say
+
+    for line in library_lines(rows) if say.plain() else library_table(rows):
+        say.line(line)
+
+
+def _span(span: list[float], joint: str = "-") -> str:
+    lo, hi = span
+    return f"{lo:g}" if lo == hi else f"{lo:g}{joint}{hi:g}"
+
+
+def library_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The rows of ``list`` for a screen reader: one technique a line, each field labelled."""
+    from voiceguide.cli.say import fields
+
+    return [
+        fields(
+            [
+                ("name", row["name"]),
+                ("title", row["title"]),
+                ("kind", row["kind"]),
+                ("minutes", _span(row["minutes"], " to ")),
+                ("brief", _span(row["minutes_brief"], " to ")),
+                ("for", row["audience"]),
+                ("position", row["position"]),
+            ]
+        )
+        for row in rows
+    ]
 
 
 def library_table(rows: list[dict[str, Any]], width: int | None = None) -> list[str]:
@@ -51,7 +79,7 @@ def library_table(rows: list[dict[str, Any]], width: int | None = None) -> list[
     header = ("name", "kind", "minutes", "brief", "for", "position")
     cells = []
     for row in rows:
-        spans = [f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}" for lo, hi in (row["minutes"], row["minutes_brief"])]
+        spans = [_span(row["minutes"]), _span(row["minutes_brief"])]
         cells.append((row["name"], row["kind"], *spans, row["audience"], row["position"] or "-"))
     widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
     indent = sum(widths) + 2 * len(widths)
@@ -74,16 +102,42 @@ def show(
     target: Annotated[str, typer.Argument(metavar="NAME|PATH", help="A library name, a script file, or today.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     no_notes: NoNotesOpt = False,
+    transcript: Annotated[
+        bool,
+        typer.Option(
+            "--transcript",
+            help="Print every sentence the session will say, in order, with its time, for reading ahead"
+            " (times from estimated speech lengths, within a few seconds of the voice's).",
+        ),
+    ] = False,
+    pace: PaceOpt = "normal",
+    guidance: GuidanceOpt = "full",
+    length: LengthOpt = None,
 ) -> None:
-    """Show a session's steps: every step with its timing or range, and the total."""
+    """Show a session's steps: every step with its timing or range, and the total; or, with
+    --transcript, what it will say and when."""
     from voiceguide import describe
+    from voiceguide.cli import say
     from voiceguide.cli.notes import load_target
 
     session = load_target(target, no_notes)
+    if transcript:
+        from voiceguide.units import format_clock
+
+        fitted = render_options(None, pace, None, length, 1, guidance).length
+        said = describe.transcript(session, pace, guidance, fitted)
+        if as_json:
+            rows = [{"seconds": round(seconds, 2), "text": text} for seconds, text in said]
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for seconds, text in said:
+            say.line(f"{format_clock(seconds)}  {text}")
+        return
     if as_json:
         print(json.dumps(describe.detail(session), indent=2, ensure_ascii=False))
     else:
-        print("\n".join(describe.lines(session)))
+        for line in describe.lines(session):
+            say.line(line)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from voiceguide.cli import app, guarded
+from voiceguide.cli import app, guarded, say
 from voiceguide.cli.options import ForceOpt
 from voiceguide.errors import MissingToolError, UsageError
 
@@ -100,8 +100,23 @@ def history_command(
         return
     if as_csv:
         buffer = io.StringIO()
-        fields = ["id", "started", "zone", "local", "session", "title", "heard", "length", "finished", "skipped",
-                  "source", "note", "before", "after", "areas"]
+        fields = [
+            "id",
+            "started",
+            "zone",
+            "local",
+            "session",
+            "title",
+            "heard",
+            "length",
+            "finished",
+            "skipped",
+            "source",
+            "note",
+            "before",
+            "after",
+            "areas",
+        ]
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for row in rows:
@@ -111,18 +126,25 @@ def history_command(
     if not rows:
         print("No practice yet. `voiceguide play today` or `voiceguide log NAME` adds one.")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("when", "session", "minutes", "done", "rating", "note"):
+    columns = ("when", "session", "minutes", "done", "rating", "note")
+    for column in columns:
         table.add_column(column, justify="right" if column == "minutes" else "left")
     for row in rows:
-        rating = f"{row['before']} → {row['after']}" if row["before"] is not None and row["after"] is not None else ""
+        joint = " to " if say.plain() else " → "
+        rated = row["before"] is not None and row["after"] is not None
+        rating = f"{row['before']}{joint}{row['after']}" if rated else ""
         done = "finished" if row["finished"] else "stopped"
         when = dt.datetime.fromisoformat(row["local"]).strftime("%a %d %b %Y %H:%M")
-        table.add_row(when, row["title"], f"{row['heard'] / 60:.0f}", done, rating, row["note"])
-    Console(soft_wrap=True).print(table)
+        cells = (when, row["title"], f"{row['heard'] / 60:.0f}", done, rating, row["note"])
+        if say.plain():
+            say.line(say.fields(list(zip(columns, cells, strict=True))))
+        else:
+            table.add_row(*cells)
+    if not say.plain():
+        say.console().print(table)
 
 
 @app.command()
@@ -159,13 +181,37 @@ def progress(
             week["areas"] = dict(week["areas"])
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    _draw(result)
+    if say.plain():
+        _lines(result)
+    else:
+        _draw(result)
     if plot is not None:
-        print(f"chart: {plot}")
+        say.line(f"chart: {plot}")
+
+
+def _lines(result: Any) -> None:
+    """The figures for a screen reader: a week a line, labelled; no bars."""
+    for week in result.weeks:
+        target = f" of {week.goal_minutes:g}" if week.goal_minutes else ""
+        days = f"{week.days}" + (f" of {week.planned_days}" if week.planned_days else "")
+        say.line(
+            say.fields(
+                [
+                    ("week of", week.start.strftime("%d %b")),
+                    ("minutes", f"{week.minutes:g}{target}"),
+                    ("days", days),
+                    ("finished", str(week.finished)),
+                    ("areas", ", ".join(a for a, _n in week.areas[:3])),
+                    ("change", f"{week.change:+.1f}" if week.change is not None else ""),
+                ]
+            )
+        )
+    say.line(f"habit strength: {result.habit * 100:.0f}% (a missed day lowers it a little; it never resets)")
+    if result.change is not None:
+        say.line(f"average change in tension or pain, before to after: {result.change:+.1f} (of 10)")
 
 
 def _draw(result: Any) -> None:
-    from rich.console import Console
     from rich.progress_bar import ProgressBar
     from rich.table import Table
 
@@ -179,9 +225,10 @@ def _draw(result: Any) -> None:
         change = f"{week.change:+.1f}" if week.change is not None else ""
         areas = ", ".join(a for a, _n in week.areas[:3])
         bar = ProgressBar(total=goal, completed=min(week.minutes, goal), width=20)
-        table.add_row(week.start.strftime("%d %b"), f"{week.minutes:g}{target}", bar, days, str(week.finished),
-                      areas, change)
-    console = Console(soft_wrap=True)
+        table.add_row(
+            week.start.strftime("%d %b"), f"{week.minutes:g}{target}", bar, days, str(week.finished), areas, change
+        )
+    console = say.console()
     console.print(table)
     habit = ProgressBar(total=100, completed=result.habit * 100, width=20)
     line = Table.grid(padding=(0, 1))

@@ -74,14 +74,19 @@ def render_options(
 
 
 class ProgressBar:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    """A progress bar on stderr when it is a terminal; silent otherwise. In plain output, a line
+    at every tenth instead (``childs-pose: speaking 40%``), nothing redrawn."""
 
     def __init__(self, label: str, shared: Any = None) -> None:
+        from voiceguide.cli import say
+
         self.label = label
         self.progress: Any = shared
         self.owner = shared is None
         self.tasks: dict[str, Any] = {}
-        if self.owner and sys.stderr.isatty():
+        self.plain = say.plain()
+        self.said: dict[str, int] = {}
+        if self.owner and sys.stderr.isatty() and not self.plain:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -104,9 +109,17 @@ class ProgressBar:
             self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        words = {"speech": "speaking", "mix": "mixing"}
+        if self.plain:
+            from voiceguide.cli import say
+
+            tenth = 10 * done // total if total else 10
+            if tenth > self.said.get(stage, -1):
+                self.said[stage] = tenth
+                say.line(f"{self.label}: {words.get(stage, stage)} {tenth * 10}%", err=True)
+            return
         if not self.progress:
             return
         if stage not in self.tasks:
-            words = {"speech": "speaking", "mix": "mixing"}
             self.tasks[stage] = self.progress.add_task(f"{self.label}: {words.get(stage, stage)}", total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)

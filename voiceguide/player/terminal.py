@@ -17,6 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.player.core import VOLUME_STEP, Player, State, Status
+from voiceguide.player.plain import Lines
 from voiceguide.sounds.confirm import confirmation
 from voiceguide.units import format_clock
 
@@ -117,10 +118,13 @@ def run(
     keys_from: TextIO = sys.stdin,
     voice: queue.Queue[str] | None = None,
     listening: Callable[[], bool] = lambda: False,
+    plain: bool = False,
 ) -> None:
     """Play to the end (or until quit). Keys and the status line only when ``interactive``.
     Spoken commands arrive on ``voice`` (one more source of events, like the keys); the status
-    line says ``listening`` while ``listening()`` holds."""
+    line says ``listening`` while ``listening()`` holds. ``plain``: a line for each event
+    instead of the status line (see ``player.plain``), nothing redrawn."""
+    lines = Lines(out) if plain else None
     stack = contextlib.ExitStack()
     with stack:
         fd = stack.enter_context(raw_keys(keys_from)) if interactive else None
@@ -130,24 +134,33 @@ def run(
         try:
             while player.state is not State.FINISHED:
                 for key in read_keys(fd, TICK) if fd is not None else []:
-                    _dispatch(player, KEYS.get(key, ""), out)
+                    _dispatch(player, KEYS.get(key, ""), out, lines)
                 if fd is None:
                     _sleep(TICK)
                 while voice is not None and not voice.empty():
-                    obey(player, voice.get_nowait())
+                    command = voice.get_nowait()
+                    if lines is not None:
+                        lines.command(command)
+                    obey(player, command)
                 player.tick()
                 now = player.clock.now()
-                if interactive and now - last_draw >= STATUS_EVERY:
+                if lines is not None:
+                    lines.update(player.status())
+                elif interactive and now - last_draw >= STATUS_EVERY:
                     _draw(player, out, listening())
                     last_draw = now
         finally:
             player.close()
-            if interactive:
+            if lines is not None:
+                lines.end(player.status(), player.quit_at is not None)
+            elif interactive:
                 out.write("\r\x1b[K")
                 out.flush()
 
 
-def _dispatch(player: Player, action: str, out: TextIO) -> None:
+def _dispatch(player: Player, action: str, out: TextIO, lines: Lines | None = None) -> None:
+    if lines is not None and action != "help":
+        lines.command(action)
     if action == "pause":
         player.toggle_pause()
     elif action == "next":
@@ -161,7 +174,7 @@ def _dispatch(player: Player, action: str, out: TextIO) -> None:
     elif action == "quit":
         player.quit()
     elif action == "help":
-        out.write("\r\x1b[K" + HELP + "\n")
+        out.write(("" if lines is not None else "\r\x1b[K") + HELP + "\n")
         out.flush()
 
 
