@@ -17,12 +17,18 @@ from typer.testing import CliRunner
 
 from voiceguide.cli import app
 
-from .pulse import Pulse
-from .test_playback import session  # noqa: F401  (the fixture: a short session, its speech made)
+from .support import REPO
+from .support.pulse import Pulse
+from .support.sessions import PLAYBACK_SCRIPT, rendered
 
-REPO = Path(__file__).resolve().parent.parent
 BOXES = re.compile("[\u2500-\u257f]")
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dict[str, object]:
+    """A short session, its speech made."""
+    return rendered(tmp_path_factory.mktemp("session"), "plain-test", PLAYBACK_SCRIPT, speech_cache)
 
 
 def assert_plain(text: str) -> None:
