@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.common import Bench, Figures, Row
 from tests.support.cold_play import quit_during_synthesis
 from tests.support.heard import busy_cores
 from tests.support.pulse import Pulse
@@ -62,6 +63,27 @@ def measure(runs: int = 20, busy: bool = False) -> dict[str, object]:
         "worst": max(times, default=0.0),
         "times": times,
     }
+
+
+ROWS = (22,)
+
+
+def run(bench: Bench) -> Figures:
+    runs = 4 if bench.quick else 20
+    found = measure(runs, busy=True)
+    bench.log(f"cold quit: {found}")
+    within, worst = found["within"], found["worst"]
+    bad = {k: found[k] for k in ("tracebacks", "noisy", "left", "failed")}
+    assert isinstance(worst, float)
+    row = Row(
+        22,
+        "`q` while `play` makes a session's speech for the first time (cold cache), both cores busy: q to exit",
+        f"**{within}/{runs}** exited within {GOAL} s, slowest {worst:.2f} s; tracebacks {bad['tracebacks']}, "
+        f"anything on stderr {bad['noisy']}, processes left {bad['left']}, other exit codes {bad['failed']}",
+        f"{runs}/{runs} within {GOAL} s, nothing printed, nothing left",
+        within == runs and not any(bad.values()),
+    )
+    return Figures([row])
 
 
 def _unwind(signum: int, frame: object) -> None:

@@ -17,7 +17,10 @@ import statistics
 import subprocess
 import sys
 
+from bench.common import Bench, Figures, Row
+
 GOAL = 0.15  # CPU seconds for `voiceguide --help`
+ROWS = (19,)
 
 
 def cpu_seconds(args: list[str]) -> float:
@@ -44,6 +47,20 @@ def measure(runs: int = 9) -> dict[str, float]:
         "runs": runs,
         "goal_seconds": GOAL,
     }
+
+
+def run(bench: Bench) -> Figures:
+    found = measure(3 if bench.quick else 9)
+    bench.log(f"--help: {found}")
+    took = found["help_cpu_seconds"]
+    row = Row(
+        19,
+        "`voiceguide --help`: processor time of the whole command (user + system, median)",
+        f"{took:.3f} s (runs from {found['help_cpu_seconds_min']:.3f} to {found['help_cpu_seconds_max']:.3f} s)",
+        f"≤ {GOAL} s",
+        took <= GOAL,
+    )
+    return Figures([row])
 
 
 def main() -> None:

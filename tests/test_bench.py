@@ -16,10 +16,10 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
         [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out)],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,  # a hang fails here; how long it takes is not asserted
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = [line for line in out.read_text().splitlines() if line.startswith("| ") and not line.startswith("| #")]
-    assert [int(line.split("|")[1]) for line in table] == list(range(1, 19))
+    assert [int(line.split("|")[1]) for line in table] == list(range(1, 23))
     assert all(line.rstrip().endswith(("yes |", "**no** |", "reported |")) for line in table)
     assert "Machine:" in out.read_text()
