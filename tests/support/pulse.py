@@ -20,6 +20,21 @@ from pathlib import Path
 import numpy as np
 
 SR = 44100
+# Where `make test` unpacks pulseaudio when PipeWire serves the desktop and pulseaudio is not
+# installed beside it (see the Makefile's pulse-unpacked).
+UNPACKED = Path(__file__).resolve().parents[2] / ".cache" / "pulseaudio"
+
+
+def server_command() -> list[str]:
+    """The PulseAudio server to start: the system's, or the one unpacked for the tests alone (its
+    modules and its own library found where it was unpacked)."""
+    installed = shutil.which("pulseaudio")
+    binary = UNPACKED / "usr" / "bin" / "pulseaudio"
+    if installed or not binary.exists():
+        return [installed or "pulseaudio"]
+    modules = next((UNPACKED / "usr" / "lib").glob("pulse-*/modules"))
+    library = next((UNPACKED / "usr" / "lib").glob("*/pulseaudio"))
+    return ["env", f"LD_LIBRARY_PATH={library}", str(binary), f"--dl-search-path={modules}"]
 
 
 class Pulse:
@@ -36,7 +51,7 @@ class Pulse:
 
     def start(self) -> None:
         command = [
-            shutil.which("pulseaudio") or "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
+            *server_command(), "-n", "--daemonize=no", "--exit-idle-time=-1",
             "--disallow-exit", "--log-target=stderr", "--load=module-native-protocol-unix",
             "--load=module-null-sink sink_name=voiceguide_test rate=44100 channels=2 norewinds=1",
             "--load=module-always-sink",
