@@ -17,7 +17,8 @@ import pytest
 from voiceguide.errors import UsageError
 from voiceguide.workers import Pool, Stop, Stopped, Worker, WorkerLost
 
-from .support.cold_play import descendants, poll, processes, quit_during_synthesis, speech_workers
+from .support.cold_play import quit_during_synthesis, speech_workers
+from .support.processes import descendants, poll, processes
 
 
 def _square(n: int, worker: Worker) -> int:

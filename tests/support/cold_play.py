@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .processes import descendants, poll, processes
+
 SESSION = "childs-pose"
 
 
@@ -29,32 +31,6 @@ class Quit:
     stderr: str  # the command's and its workers', until the last of them closed it
     workers: int  # speech workers alive when the key was pressed
     left: frozenset[int]  # processes of the command still alive 20 s after its exit
-
-
-def processes() -> dict[int, int]:
-    """pid -> parent pid, for every live (not zombie) process."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] != "Z":
-            table[int(entry)] = int(fields[1])
-    return table
-
-
-def descendants(root: int) -> set[int]:
-    table = processes()
-    found: set[int] = set()
-    frontier = {root}
-    while frontier:
-        frontier = {pid for pid, parent in table.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def speech_workers(pids: set[int]) -> set[int]:
@@ -68,15 +44,6 @@ def speech_workers(pids: set[int]) -> set[int]:
         if b"spawn_main" in command:
             found.add(pid)
     return found
-
-
-def poll(condition, seconds: float, step: float = 0.02) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return bool(condition())
 
 
 def _keys_raw(master: int) -> bool:
