@@ -45,6 +45,9 @@ class RenderOptions:
     length: float | None = None
     seed: int = DEFAULT_SEED
     guidance: str = "full"  # or "brief": for someone who knows the technique
+    music_level: float = 0.0  # dB relative to the house mix, within levels.LEVEL_RANGE
+    cue_level: float = 0.0  # dB, the same for the chimes, ticks and breathing sounds
+    callouts: bool = False  # "Halfway." in long holds, strokes left in stroke work
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,21 @@ def prepare(
     _ensure(store, steps.phrases(), progress)
     timeline = lay_out(steps, store.length, store.spec.pace)
     music = open_music(options.music or steps.music, options.seed)
-    return Prepared(steps, timeline, make_mixer(timeline, store, music), store)
+    mixer = make_mixer(timeline, store, music, options.music_level, options.cue_level)
+    return Prepared(steps, timeline, mixer, store)
 
 
-def make_mixer(timeline: Timeline, store: SpeechStore, music: Music) -> Mixer:
-    return Mixer(EventIndex(timeline.events), store.clip, music, lambda: timeline.length)
+def make_mixer(
+    timeline: Timeline, store: SpeechStore, music: Music, music_level: float = 0.0, cue_level: float = 0.0
+) -> Mixer:
+    return Mixer(
+        EventIndex(timeline.events),
+        store.clip,
+        music,
+        lambda: timeline.length,
+        music_level=music_level,
+        cue_level=cue_level,
+    )
 
 
 def _ensure(store: SpeechStore, phrases: list[str], progress: Progress | None) -> None:

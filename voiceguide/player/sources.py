@@ -69,6 +69,14 @@ class Source(Protocol):
         """Where the last instruction spoken at or before ``position`` began, if any."""
         ...
 
+    def level(self, stem: str) -> float | None:
+        """The level of ``stem`` ("music" or "cues") in dB, or None where it cannot change."""
+        ...
+
+    def set_level(self, stem: str, db: float) -> None:
+        """From the next samples rendered on (see ``mixer.Level``)."""
+        ...
+
 
 class SessionSource:
     def __init__(
@@ -96,7 +104,9 @@ class SessionSource:
         self._lock = threading.Lock()
         self._grew = threading.Condition(self._lock)
         music = open_music(options.music or steps.music, options.seed)
-        self.mixer = Mixer(self._index, store.clip, music, self.length)
+        self.mixer = Mixer(
+            self._index, store.clip, music, self.length, music_level=options.music_level, cue_level=options.cue_level
+        )
         ordered = list(dict.fromkeys(s for phrase in steps.phrases() for s in sentences(phrase)))  # as heard
         store.ensure_in_background(ordered)
         self._thread = threading.Thread(target=self._lay_out, name="voiceguide-layout", daemon=True)
@@ -166,6 +176,12 @@ class SessionSource:
     def render(self, start: int, count: int) -> np.ndarray:
         return self.mixer.mix(start, count)
 
+    def level(self, stem: str) -> float | None:
+        return (self.mixer.music_level if stem == "music" else self.mixer.cue_level).db
+
+    def set_level(self, stem: str, db: float) -> None:
+        (self.mixer.music_level if stem == "music" else self.mixer.cue_level).set(db)
+
     def failure(self) -> BaseException | None:
         return self._failure
 
@@ -205,6 +221,12 @@ class FileSource:
         return None
 
     def prepare_ahead(self) -> None:
+        return None
+
+    def level(self, stem: str) -> float | None:
+        return None  # a file is mixed already
+
+    def set_level(self, stem: str, db: float) -> None:
         return None
 
     def speaking(self, position: int) -> bool:
