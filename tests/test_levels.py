@@ -103,3 +103,44 @@ def test_the_loudness_stays_at_target(tmp_path: Path, music: str, cue: str) -> N
     integrated, peak = ebur128(out)
     assert abs(integrated - levels.TARGET_LUFS) <= 1.0, integrated
     assert peak <= levels.TRUE_PEAK_LIMIT, peak
+
+
+CALLOUTS = """\
+title: Callouts
+steps:
+  - say: Rest your arms.
+  - hold: 100s
+  - say: Now stroke slowly.
+  - hold: 24s
+    pace: 2s
+  - say: Done.
+"""
+
+
+def test_callouts_at_their_exact_samples(tmp_path: Path, speech_cache: Path) -> None:
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
+    script = tmp_path / "callouts.yaml"
+    script.write_text(CALLOUTS)
+    out = tmp_path / "out"
+    render(str(script), "-o", str(out / "mix.wav"), "--cues", str(out / "cues.json"), "--stems", str(out / "stems"),
+           "--callouts", "--music", "none")  # fmt: skip
+    sheet = json.loads((out / "cues.json").read_text())
+    voice = read_wav(out / "stems" / "voice.wav")[:, 0]
+    holds = [e for e in sheet["events"] if e["kind"] == "hold"]
+    said = {e["text"]: e for e in sheet["events"] if e["kind"] == "speech"}
+    long_hold, strokes = round(holds[0]["start"] * SR), round(holds[1]["start"] * SR)
+    expected = {
+        "Halfway.": long_hold + 50 * SR,
+        "Thirty seconds left.": long_hold + 70 * SR,
+        "Seven strokes left.": strokes + round(5 * 2.0 * SR + 0.3 * SR),
+        "Two strokes left.": strokes + round(10 * 2.0 * SR + 0.3 * SR),
+    }
+    for text, sample in expected.items():
+        assert round(said[text]["start"] * SR) == sample, text
+        # Silence up to the sample, the voice from it on.
+        assert rms_db(voice[sample - SR // 4 : sample]) < -80, text
+        assert rms_db(voice[sample : sample + SR // 4]) > -45, text
+    without = tmp_path / "plain.json"
+    render(str(script), "-o", str(tmp_path / "plain.wav"), "--cues", str(without), "--music", "none")
+    plain = {e["text"] for e in json.loads(without.read_text())["events"]}
+    assert not plain & set(expected)

@@ -84,11 +84,11 @@ def settled_steps(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
 ) -> Steps:
     """The steps with every range chosen."""
-    return build_with(session, settled_choices(session, options, store, progress), options.guidance)
+    return build_with(session, settled_choices(session, options, store, progress), options.guidance, options.callouts)
 
 
-def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full") -> Steps:
-    return build(session, lambda i, _s: choices[i], guidance)
+def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full", callouts: bool = False) -> Steps:
+    return build(session, lambda i, _s: choices[i], guidance, callouts)
 
 
 def prepare(
@@ -102,7 +102,7 @@ def prepare(
     """``choices`` from an earlier ``settled_choices`` skip fitting the length again."""
     store = speech_store(options, cache, jobs)
     if choices is not None:
-        steps = build_with(session, choices, options.guidance)
+        steps = build_with(session, choices, options.guidance, options.callouts)
     else:
         steps = settled_steps(session, options, store, progress)
     _ensure(store, steps.phrases(), progress)
