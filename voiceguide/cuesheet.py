@@ -7,15 +7,17 @@ from typing import Any
 from voiceguide.timeline import Timeline
 
 
-def cue_sheet(timeline: Timeline) -> dict[str, Any]:
-    """``{"title", "duration", "sample_rate", "sections", "events": [{start, end, kind, text, section}]}``,
-    times in seconds."""
+def cue_sheet(timeline: Timeline, music_level: float = 0.0, cue_level: float = 0.0) -> dict[str, Any]:
+    """``{"title", "duration", "sample_rate", "levels", "sections", "events": [{start, end, kind, text,
+    section}]}``, times in seconds; ``levels`` holds the music's and the cues' levels in dB (0: the
+    usual mix)."""
     sr = timeline.sample_rate
     titles = [s.title for s in timeline.sections]
     return {
         "title": timeline.title,
         "duration": timeline.length / sr,
         "sample_rate": sr,
+        "levels": {"music": music_level, "cues": cue_level},
         "sections": [
             {"title": s.title, "start": s.start / sr, "end": timeline.section_end(s.index) / sr}
             for s in timeline.sections

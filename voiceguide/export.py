@@ -203,7 +203,7 @@ def _make_speech(
     for job in jobs:
         session = job.load()
         choices = settled_choices(session, options, store, progress)
-        phrases += build_with(session, choices, options.guidance).phrases()
+        phrases += build_with(session, choices, options.guidance, options.callouts).phrases()
         settled.append(replace(job, choices=choices))
     units = list(dict.fromkeys(s for p in phrases for s in sentences(p)))
     done = [0]

@@ -32,6 +32,29 @@ TICK_PEAK = -30.0  # dBFS, the pacer tick
 BREATH_PEAK = -28.0  # dBFS, the breathing swells
 MARK_PEAK = -26.0  # dBFS, the player's pause and resume sounds
 
+# What a listener may change: the music and the cues, in dB relative to the levels above. The
+# voice never moves (the mix stays at TARGET_LUFS, which the voice sets).
+LEVEL_RANGE = (-30.0, 6.0)
+LEVEL_STEP = 3.0  # dB per key press or spoken command in the player
+MIN_SMR = 17.0  # dB: the music stays at least this far under the voice inside speech, at any level
+# Under speech the music never sits above this, so a louder music level ducks deeper (from +3 dB
+# up): 12 dB of room above MIN_SMR for the music's own loud passages, measured in BENCHMARKS.md.
+DUCKED_MUSIC_MAX = VOICE_LOUDNESS - MIN_SMR - 12.0
+
+
+def duck_db(music_level: float) -> float:
+    """How far the music goes down under speech at ``music_level`` dB: DUCK_DB, or more when
+    the music is raised far enough that DUCK_DB would leave it above DUCKED_MUSIC_MAX."""
+    return max(DUCK_DB, MUSIC_LOUDNESS + music_level - DUCKED_MUSIC_MAX)
+
+
+def check_level(name: str, db: float) -> float:
+    """``db`` if it is within LEVEL_RANGE; otherwise a ValueError naming ``name``."""
+    low, high = LEVEL_RANGE
+    if not low <= db <= high:
+        raise ValueError(f"{name} must be between {low:+.0f} and {high:+.0f} dB, not {db:+g}")
+    return db
+
 
 def gain(db: float) -> float:
     return float(10 ** (db / 20))

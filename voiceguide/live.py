@@ -31,7 +31,9 @@ class Live:
     """The steps, laid out (at once or as the speech arrives) and mixed on demand. Every
     question it answers is about what is laid out so far; ``length`` is None until the end."""
 
-    def __init__(self, steps: Steps, store: SpeechStore, music: Music) -> None:
+    def __init__(
+        self, steps: Steps, store: SpeechStore, music: Music, music_level: float = 0.0, cue_level: float = 0.0
+    ) -> None:
         self.steps = steps
         self.store = store  # whoever owns the session shuts the store down with it
         self.title = steps.title
@@ -46,7 +48,7 @@ class Live:
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
         self._grew = threading.Condition(self._lock)
-        self.mixer = Mixer(self._index, store.clip, music, self.length)
+        self.mixer = Mixer(self._index, store.clip, music, self.length, music_level=music_level, cue_level=cue_level)
 
     # -- laying out ----------------------------------------------------------------------
 

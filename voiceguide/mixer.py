@@ -6,8 +6,10 @@ samples for the same stretch, whether they start from the beginning or skip arou
 
 Inside a block: the music is ducked under speech (smooth ramps, bridged between close
 sentences so it does not pump, untouched in silence), faded in at the start and out at the
-end; the voice and the cues sit on both channels. A local true-peak guard (rarely needed,
-see ``levels``) keeps the sum below ``levels.MIX_CEILING``.
+end; the voice and the cues sit on both channels. The music and the cues each have a level
+(dB relative to the house mix, ``levels.LEVEL_RANGE``); the player changes them live, and each
+change is ramped over ``LEVEL_RAMP`` from the next block rendered, so it never clicks. A local
+true-peak guard (rarely needed, see ``levels``) keeps the sum below ``levels.MIX_CEILING``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from voiceguide.timeline import SOUNDING, Event
 
 BLOCK = 32768
 GUARD_CONTEXT = 512  # samples each side: the guard's gain at a sample depends on nothing further away
+LEVEL_RAMP = 0.05  # seconds a live level change takes
 
 
 class EventIndex:
@@ -92,6 +95,37 @@ class Stems:
         return Stems(self.voice * gain, self.music * gain[:, None], self.cues * gain)
 
 
+class Level:
+    """A stem's level in dB. ``set`` changes it from the next samples rendered on, over a
+    raised-cosine ramp of ``ramp`` samples; a level never set is constant (render, export)."""
+
+    def __init__(self, db: float, ramp: int) -> None:
+        self.db = db
+        self._from = db
+        self._ramp = max(1, ramp)
+        self._done = self._ramp
+
+    def set(self, db: float) -> None:
+        self._from = self._now()
+        self.db = db
+        self._done = 0
+
+    def _now(self) -> float:
+        t = min(1.0, self._done / self._ramp)
+        return float(self._from + (self.db - self._from) * (0.5 - 0.5 * np.cos(np.pi * t)))
+
+    def advance(self, count: int, lead: int = 0, kept: int | None = None) -> tuple[float, float, np.ndarray | None]:
+        """(from dB, to dB, the ramp's weight of "to") over ``count`` samples whose first
+        ``lead`` lie before the next sample kept; the weight is None where the ramp is over. The
+        level then moves on by ``kept`` samples (all of them after the lead by default)."""
+        start = self._done - lead
+        self._done += count - lead if kept is None else kept
+        if start >= self._ramp:
+            return self.db, self.db, None
+        t = np.clip((start + np.arange(count)) / self._ramp, 0.0, 1.0)
+        return self._from, self.db, 0.5 - 0.5 * np.cos(np.pi * t)
+
+
 @functools.cache
 def _raised(n: int, rising: bool) -> np.ndarray:
     ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=False))
@@ -106,13 +140,16 @@ class Mixer:
         music: Music,
         length: Callable[[], int | None],
         sample_rate: int = SAMPLE_RATE,
+        music_level: float = 0.0,
+        cue_level: float = 0.0,
     ) -> None:
         self.index = index
         self.clip = clip
         self.music = music
         self.length = length  # the session's length once known (the player learns it late)
         self.sr = sample_rate
-        self.duck_floor = levels.gain(-levels.DUCK_DB)
+        self.music_level = Level(music_level, int(LEVEL_RAMP * sample_rate))
+        self.cue_level = Level(cue_level, int(LEVEL_RAMP * sample_rate))
         self.attack = int(levels.DUCK_ATTACK * sample_rate)
         self.release = int(levels.DUCK_RELEASE * sample_rate)
         self.bridge = int(levels.DUCK_BRIDGE * sample_rate)
@@ -120,7 +157,7 @@ class Mixer:
     # -- parts ---------------------------------------------------------------------------
 
     def duck(self, start: int, count: int) -> np.ndarray:
-        """Music gain over the block: 1 in silence, ``duck_floor`` under speech."""
+        """How ducked the music is over the block: 0 in silence, 1 under speech."""
         reach = self.release + self.bridge
         spans: list[list[int]] = []
         for event in self.index.speech_between(start - reach, start + count + self.attack + self.bridge):
@@ -135,7 +172,25 @@ class Mixer:
             if hi > lo:
                 weight[lo - start : hi - start] = 1.0
             self._place(weight, start, e, _raised(self.release, False))
-        return (1.0 - (1.0 - self.duck_floor) * weight).astype(np.float32)
+        return weight
+
+    def music_gain(self, weight: np.ndarray, lead: int = 0, kept: int | None = None) -> np.ndarray:
+        """The music's gain over a block, from its duck ``weight``: its level, ducked under
+        speech as far as that level needs (``levels.duck_db``)."""
+        was, now, ramp = self.music_level.advance(len(weight), lead, kept)
+
+        def at(db: float) -> np.ndarray:
+            floor = levels.gain(-levels.duck_db(db))
+            return levels.gain(db) * (1.0 - (1.0 - floor) * weight)
+
+        gain = at(now) if ramp is None else at(was) + (at(now) - at(was)) * ramp
+        return gain.astype(np.float32)
+
+    def cue_gain(self, count: int, lead: int = 0, kept: int | None = None) -> np.ndarray | float:
+        was, now, ramp = self.cue_level.advance(count, lead, kept)
+        if ramp is None:
+            return levels.gain(now)
+        return (levels.gain(was) + (levels.gain(now) - levels.gain(was)) * ramp).astype(np.float32)
 
     @staticmethod
     def _place(weight: np.ndarray, start: int, at: int, shape: np.ndarray) -> None:
@@ -159,7 +214,9 @@ class Mixer:
                 gain[late] *= 0.5 - 0.5 * np.cos(np.pi * np.clip(total - positions[late], 0, None) / fade_out)
         return gain.astype(np.float32)
 
-    def stems(self, start: int, count: int) -> Stems:
+    def stems(self, start: int, count: int, lead: int = 0, kept: int | None = None) -> Stems:
+        """The stems of ``[start, start + count)``; a live level change lands ``lead`` samples
+        in, and the levels move on by ``kept`` samples (see ``Level.advance``)."""
         voice = np.zeros(count, np.float32)
         sounds = np.zeros(count, np.float32)
         for event in self.index.overlapping(start, start + count):
@@ -171,7 +228,8 @@ class Mixer:
             if hi > lo:
                 target[lo - start : hi - start] += audio[lo - event.start : hi - event.start]
         music = self.music.render(start, count)
-        music *= (self.duck(start, count) * self.fades(start, count))[:, None]
+        music *= (self.music_gain(self.duck(start, count), lead, kept) * self.fades(start, count))[:, None]
+        sounds *= self.cue_gain(count, lead, kept)
         return Stems(voice, music, sounds)
 
     # -- the mix -------------------------------------------------------------------------
@@ -179,7 +237,7 @@ class Mixer:
     def parts(self, start: int, count: int) -> Stems:
         """The block's stems after the peak guard, so that they add up to ``mix``."""
         lo = max(0, start - GUARD_CONTEXT)
-        wide = self.stems(lo, start + count + GUARD_CONTEXT - lo)
+        wide = self.stems(lo, start + count + GUARD_CONTEXT - lo, lead=start - lo, kept=count)
         gain = guard_gain_of(wide.mix())
         cut = slice(start - lo, start - lo + count)
         part = Stems(wide.voice[cut], wide.music[cut], wide.cues[cut])

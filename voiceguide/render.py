@@ -47,6 +47,9 @@ class RenderOptions:
     length: float | None = None
     seed: int = DEFAULT_SEED
     guidance: str = "full"  # or "brief": for someone who knows the technique
+    music_level: float = 0.0  # dB relative to the house mix, within levels.LEVEL_RANGE
+    cue_level: float = 0.0  # dB, the same for the chimes, ticks and breathing sounds
+    callouts: bool = False  # "Halfway." in long holds, strokes left in stroke work
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,11 @@ def settled_steps(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
 ) -> Steps:
     """The steps with every range chosen."""
-    return build_with(session, settled_choices(session, options, store, progress), options.guidance)
+    return build_with(session, settled_choices(session, options, store, progress), options.guidance, options.callouts)
 
 
-def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full") -> Steps:
-    return build(session, lambda i, _s: choices[i], guidance)
+def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full", callouts: bool = False) -> Steps:
+    return build(session, lambda i, _s: choices[i], guidance, callouts)
 
 
 def prepare(
@@ -101,7 +104,7 @@ def prepare(
     """``choices`` from an earlier ``settled_choices`` skip fitting the length again."""
     store = speech_store(options, cache, jobs)
     if choices is not None:
-        steps = build_with(session, choices, options.guidance)
+        steps = build_with(session, choices, options.guidance, options.callouts)
     else:
         steps = settled_steps(session, options, store, progress)
     _ensure(store, steps.phrases(), progress)
@@ -123,7 +126,8 @@ def live(
 
 
 def _wired(steps: Steps, store: SpeechStore, options: RenderOptions) -> Live:
-    return Live(steps, store, open_music(options.music or steps.music, options.seed))
+    music = open_music(options.music or steps.music, options.seed)
+    return Live(steps, store, music, options.music_level, options.cue_level)
 
 
 def _ensure(store: SpeechStore, phrases: list[str], progress: Progress | None) -> None:

@@ -29,13 +29,17 @@ from voiceguide.script import (
     Sides,
     Step,
 )
-from voiceguide.text import countdown_phrase, sentences
+from voiceguide.text import countdown_phrase, number_words, sentences
 from voiceguide.units import BreathPattern
 
 GUIDANCE = ("full", "brief")
 
 BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
+
+CALLOUT_HOLD = 90.0  # seconds: holds this long or longer say "Halfway." and "Thirty seconds left."
+CALLOUT_STROKES = 5  # a paced hold says the strokes left every this many strokes
+CALLOUT_AFTER_TICK = 0.3  # seconds after its stroke's tick that a stroke callout starts
 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
 
@@ -92,10 +96,30 @@ class Wait:
     breathe: BreathPattern | None = None
     countdown: float | None = None
     pace: float | None = None
+    callouts: bool = False  # say the time left in long holds and the strokes left in stroke work
 
     @property
     def countdown_text(self) -> str | None:
         return countdown_phrase(self.countdown) if self.countdown else None
+
+    def callout_texts(self) -> list[tuple[float, str]]:
+        """(seconds into the hold, text) of each callout: "Halfway." and "Thirty seconds left."
+        in holds of ``CALLOUT_HOLD`` seconds or more, and the strokes left every
+        ``CALLOUT_STROKES`` strokes in a paced hold. None where the countdown says it already."""
+        if not self.callouts or self.kind != "hold":
+            return []
+        out: list[tuple[float, str]] = []
+        if self.pace:
+            count = max(1, int(self.seconds / self.pace + 0.5))  # as timeline.strokes
+            stroke = self.seconds / count
+            for k in range(CALLOUT_STROKES, count, CALLOUT_STROKES):
+                left = count - k
+                out.append((k * stroke + CALLOUT_AFTER_TICK, f"{number_words(left).capitalize()} strokes left."))
+        elif self.seconds >= CALLOUT_HOLD:
+            out.append((self.seconds / 2, "Halfway."))
+            if not self.countdown or abs(self.countdown - 30.0) > 5.0:
+                out.append((self.seconds - 30.0, "Thirty seconds left."))
+        return out
 
 
 @dataclass(frozen=True)
@@ -125,6 +149,7 @@ class Steps:
             elif isinstance(item, Wait):
                 if item.countdown_text:
                     seen[item.countdown_text] = None
+                seen.update(dict.fromkeys(text for _at, text in item.callout_texts()))
                 breathing = breathing or item.breathe is not None
             elif isinstance(item, Breaths):
                 breathing = True
@@ -149,8 +174,9 @@ def leaves(session: Session) -> list[tuple[Script, float | None]]:
 Chooser = Callable[[int, Script], Choice]
 
 
-def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "full") -> Steps:
-    """Expand ``session``. ``choose`` is one Choice for all, or a function of (index, technique)."""
+def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "full", callouts: bool = False) -> Steps:
+    """Expand ``session``. ``choose`` is one Choice for all, or a function of (index, technique);
+    with ``callouts`` the holds say the time or the strokes left (``Wait.callout_texts``)."""
     fixed = choose if isinstance(choose, Choice) else None
     pick: Chooser = (lambda _i, _s: fixed) if fixed is not None else choose  # type: ignore[assignment]
     brief = _is_brief(guidance)
@@ -187,6 +213,8 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
     closing = CLOSING[audience]
     items += [Speak(sentences(closing)[0] if brief else closing, "end"), Bell()]
     items = _cautions_once(_only_useful_countdowns(items))
+    if callouts:
+        items = [replace(i, callouts=True) if isinstance(i, Wait) and i.kind == "hold" else i for i in items]
     return Steps(session.name, session.title, audience, session.music, tuple(items))
 
 

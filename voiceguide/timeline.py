@@ -188,6 +188,12 @@ def _wait(item: Wait, start: int, section: int, sentence_length: SentenceLength,
             out.append(Event(at, length, "speech", section, sentence))
             busy.append((at, at + length))
             at += length
+    for seconds, text in item.callout_texts():  # sample-exact, as the countdown; never over it
+        at = start + int(round(seconds * sr))
+        length = sentence_length(text)
+        if at + length <= start + span and all(at + length <= b0 or at >= b1 for b0, b1 in busy):
+            out.append(Event(at, length, "speech", section, text))
+            busy.append((at, at + length))
     if item.breathe is not None:
         settle = min(BREATH_SETTLE, item.seconds - item.breathe.cycle)  # the loader ensures one cycle fits
         begin = start + int(round(settle * sr))

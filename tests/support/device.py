@@ -57,6 +57,12 @@ class Signal:
         start = position // (10 * SR) * 10 * SR + SR
         return start if start <= position else (start - 10 * SR if start >= 10 * SR else None)
 
+    def level(self, stem: str) -> float | None:
+        return None  # mixed already, like a file
+
+    def set_level(self, stem: str, db: float) -> None:
+        return None
+
 
 def value(n: np.ndarray) -> np.ndarray:
     return ((n % 20000) - 10000) / 32768.0

@@ -15,11 +15,14 @@ from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
     AreasOpt,
     AudienceOpt,
+    CalloutsOpt,
+    CueLevelOpt,
     EquipmentOpt,
     ForceOpt,
     GuidanceOpt,
     LengthOpt,
     MinutesOpt,
+    MusicLevelOpt,
     MusicOpt,
     NoNotesOpt,
     PaceOpt,
@@ -43,6 +46,9 @@ def render(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
+    music_level: MusicLevelOpt = 0.0,
+    cue_level: CueLevelOpt = 0.0,
+    callouts: CalloutsOpt = False,
     cues: Annotated[Path | None, typer.Option("--cues", help="Also write the cue sheet (JSON) here.")] = None,
     stems: Annotated[
         Path | None, typer.Option("--stems", help="Also write voice.wav, music.wav and cues.wav into this folder.")
@@ -72,12 +78,14 @@ def render(
     atomic.check_free(targets, force)
     atomic.sweep(output.parent)
     confirm_avoided(session, no_notes)
-    options = render_options(voice, pace, music, length, seed, guidance)
+    options = render_options(voice, pace, music, length, seed, guidance, music_level, cue_level, callouts)
     with ProgressBar(session.name) as bar:
         prepared = prepare(session, options, progress=bar)
         render_file(prepared, output, stems, progress=bar)
     if cues:
-        atomic.write_bytes(cues, (json.dumps(cue_sheet(prepared.timeline), indent=1) + "\n").encode())
+        atomic.write_bytes(
+            cues, (json.dumps(cue_sheet(prepared.timeline, music_level, cue_level), indent=1) + "\n").encode()
+        )
     from voiceguide.units import format_clock
 
     print(f"{output}  {format_clock(prepared.timeline.duration)}  {len(prepared.timeline.sections)} sections")
@@ -102,6 +110,9 @@ def export(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
+    music_level: MusicLevelOpt = 0.0,
+    cue_level: CueLevelOpt = 0.0,
+    callouts: CalloutsOpt = False,
     fmt: Annotated[
         str,
         typer.Option(
@@ -139,7 +150,7 @@ def export(
         targets=(),
         sessions=tuple(sessions),
         out_dir=output,
-        options=render_options(voice, pace, music, length, seed, guidance),
+        options=render_options(voice, pace, music, length, seed, guidance, music_level, cue_level, callouts),
         split=split,
         force=force,
         jobs=jobs,
@@ -213,6 +224,9 @@ def play(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
+    music_level: MusicLevelOpt = 0.0,
+    cue_level: CueLevelOpt = 0.0,
+    callouts: CalloutsOpt = False,
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
     device: Annotated[
         str,
@@ -270,7 +284,8 @@ def play(
         confirm_avoided(session, no_notes)
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
-            source = SessionSource(session, render_options(voice, pace, music, length, seed, guidance), progress=bar)
+            options = render_options(voice, pace, music, length, seed, guidance, music_level, cue_level, callouts)
+            source = SessionSource(session, options, progress=bar)
     # However play ends (q, an error, no device, Ctrl-C), the speech still being made stops
     # and its workers are gone before the command exits.
     with source.live.store if isinstance(source, SessionSource) else contextlib.nullcontext():

@@ -48,6 +48,25 @@ GuidanceOpt = Annotated[
     str,
     typer.Option("--guidance", help="full (the default) or brief: only what someone who knows the technique needs."),
 ]
+MusicLevelOpt = Annotated[
+    float,
+    typer.Option(
+        "--music-level", min=-30, max=6, metavar="DB", help="The music's level in dB, -30 to +6 (0: the usual mix)."
+    ),
+]
+CueLevelOpt = Annotated[
+    float,
+    typer.Option(
+        "--cue-level", min=-30, max=6, metavar="DB", help="The chimes, ticks and breathing sounds, in dB, -30 to +6."
+    ),
+]
+CalloutsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--callouts/--no-callouts",
+        help='Say "Halfway." and "Thirty seconds left." in long holds, and the strokes left in stroke work.',
+    ),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace files that exist already.")]
 NoNotesOpt = Annotated[
     bool, typer.Option("--no-notes", help="Leave out the therapist's notes (and do not ask about avoided techniques).")
@@ -55,7 +74,15 @@ NoNotesOpt = Annotated[
 
 
 def render_options(
-    voice: str | None, pace: str, music: str | None, length: str | None, seed: int, guidance: str = "full"
+    voice: str | None,
+    pace: str,
+    music: str | None,
+    length: str | None,
+    seed: int,
+    guidance: str = "full",
+    music_level: float = 0.0,
+    cue_level: float = 0.0,
+    callouts: bool = False,
 ) -> Any:
     from voiceguide.errors import UsageError
     from voiceguide.render import RenderOptions
@@ -70,7 +97,17 @@ def render_options(
             seconds = parse_duration(length)
         except ValueError as exc:
             raise UsageError(f"--length: {exc}") from None
-    return RenderOptions(voice=voice, pace=pace, music=music, length=seconds, seed=seed, guidance=guidance)
+    return RenderOptions(
+        voice=voice,
+        pace=pace,
+        music=music,
+        length=seconds,
+        seed=seed,
+        guidance=guidance,
+        music_level=music_level,
+        cue_level=cue_level,
+        callouts=callouts,
+    )
 
 
 class ProgressBar:

@@ -14,10 +14,13 @@ from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import (
     AreasOpt,
     AudienceOpt,
+    CalloutsOpt,
+    CueLevelOpt,
     EquipmentOpt,
     GuidanceOpt,
     LengthOpt,
     MinutesOpt,
+    MusicLevelOpt,
     MusicOpt,
     NoNotesOpt,
     PaceOpt,
@@ -56,6 +59,9 @@ def serve(
     length: LengthOpt = None,
     seed: SeedOpt = 1,
     guidance: GuidanceOpt = "full",
+    music_level: MusicLevelOpt = 0.0,
+    cue_level: CueLevelOpt = 0.0,
+    callouts: CalloutsOpt = False,
     no_notes: NoNotesOpt = False,
     areas: AreasOpt = None,
     minutes: MinutesOpt = None,
@@ -89,7 +95,7 @@ def serve(
         folder = (cache_dir or _default_cache()) / "composed"
         names.append(str(composed_file(folder, areas, minutes, equipment, audience, seed)))
     sessions, today = _sessions(names, plan, no_notes)
-    options = render_options(voice, pace, music, length, seed, guidance)
+    options = render_options(voice, pace, music, length, seed, guidance, music_level, cue_level, callouts)
     catalog = Catalog(sessions, options, cache_dir or _default_cache(), today)
     catalog.log = lambda line: err(f"voiceguide: {line}")
     key = token()

@@ -24,13 +24,18 @@ COMMANDS: dict[str, str] = {
     "repeat": "repeat",
     "louder": "louder",
     "softer": "softer",
+    "music softer": "music softer",
+    "music louder": "music louder",
+    "cues softer": "cues softer",
+    "cues louder": "cues louder",
     "quit": "quit",
 }
-KINDS: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+# The kinds of command as their confirmation sounds tell them: "music softer" sounds as "softer".
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(c.split()[-1] for c in COMMANDS.values()))
 # How the recogniser writes a command word that it hears the same wrong way every time ("softer"
 # as "software", "stop" as "top" when its hiss runs into "guide"). Nobody says "voice guide
 # software" in a session, so taking it as the command costs nothing.
-SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer", "top": "stop"}
+SPELLINGS: dict[str, str] = {"software": "softer", "soft": "softer", "top": "stop", "cue": "cues", "queues": "cues"}
 
 # The wake words as the recogniser writes them: "voice guide", "voice guide,", "voice-guide",
 # "voiceguide" (and the plural it hears when the command word starts with a hiss, "voice guides stop").
@@ -53,12 +58,16 @@ def parse_command(text: str) -> str | None:
     True
     """
     said = words(text)
-    if len(said) not in (2, 3):
-        return None
-    wake, word = "".join(said[:-1]), said[-1]
-    if wake not in _WAKE:
-        return None
-    return COMMANDS.get(SPELLINGS.get(word, word))
+    for wake_words in (1, 2):
+        if "".join(said[:wake_words]) in _WAKE and 1 <= len(said) - wake_words <= 2:
+            rest = [SPELLINGS.get(w, w) for w in said[wake_words:]]
+            rest[0] = (
+                {"cue": "cues", "queues": "cues", "q": "cues"}.get(rest[0], rest[0]) if len(rest) == 2 else rest[0]
+            )
+            found = COMMANDS.get(" ".join(rest))
+            if found:
+                return found
+    return None
 
 
 def only_wake_words(text: str) -> bool:
@@ -83,8 +92,10 @@ def phrases_in(text: str) -> list[Found]:
         line = text.count("\n", 0, match.start()) + 1
         col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         rest = words(text[match.end() : match.end() + 20])
-        command = COMMANDS.get(rest[0]) if rest else None
-        phrase = match.group(0) + (" " + rest[0] if command else "")
+        two = " ".join(rest[:2])
+        said = two if two in COMMANDS else rest[0] if rest else ""
+        command = COMMANDS.get(said)
+        phrase = match.group(0) + (" " + said if command else "")
         found.append(Found(line, col, phrase, command))
     return found
 

@@ -25,6 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
+from voiceguide import levels
 from voiceguide.player.output import Fill, Output
 from voiceguide.player.sources import Section, Source
 from voiceguide.player.system import raise_priority, restore_priority
@@ -41,6 +42,7 @@ RESTART_GRACE = 3.0  # seconds into a section after which "back" restarts it
 SWITCH = 0.001  # seconds: how long a thread may keep Python's lock while the device's callback waits
 BLOCK = 4096
 VOLUME_STEP = 10
+LEVEL_KEEP = 0.12  # seconds still queued that a level change does not reach (the rest is made again)
 
 
 class Clock(Protocol):
@@ -74,6 +76,8 @@ class Status:
     volume: int
     waiting: bool = False  # the device is being handed silence for want of samples
     estimate: float | None = None  # seconds the whole is expected to last, until ``length`` is known
+    music_level: float | None = None  # dB relative to the usual mix; None when it cannot change (a file)
+    cue_level: float | None = None
 
 
 def volume_gain(volume: int) -> float:
@@ -241,6 +245,18 @@ class Player:
         self.volume = max(0, min(100, self.volume + delta))
         self.transport.set_gain(volume_gain(self.volume))  # ramped within the device's next block
 
+    def change_level(self, stem: str, delta: float) -> None:
+        """Raise or lower the ``stem`` ("music" or "cues") by ``delta`` dB within
+        ``levels.LEVEL_RANGE``; heard within ``LEVEL_KEEP`` seconds, ramped without a click."""
+        now = self.source.level(stem)
+        if now is None:
+            return
+        low, high = levels.LEVEL_RANGE
+        self.source.set_level(stem, max(low, min(high, now + delta)))
+        if self.state is State.PLAYING:
+            self.transport.trim(int(LEVEL_KEEP * self.sr))
+            self._fill(AHEAD)
+
     def quit(self) -> None:
         """Stop at once: what the device still holds is dropped, so the sound ends now."""
         self.quit_at = self.position()
@@ -342,6 +358,8 @@ class Player:
             volume=self.volume,
             waiting=self.state is State.BUFFERING or (self.state is State.PLAYING and self.transport.starved),
             estimate=self.source.estimated_length / self.sr if length is None else None,
+            music_level=self.source.level("music"),
+            cue_level=self.source.level("cues"),
         )
 
 

@@ -60,6 +60,14 @@ class Source(Protocol):
         """Where the last instruction spoken at or before ``position`` began, if any."""
         ...
 
+    def level(self, stem: str) -> float | None:
+        """The level of ``stem`` ("music" or "cues") in dB, or None where it cannot change."""
+        ...
+
+    def set_level(self, stem: str, db: float) -> None:
+        """From the next samples rendered on (see ``mixer.Level``)."""
+        ...
+
 
 class SessionSource:
     """A session through ``render.live``: the samples ``render`` writes, mixed as the speech
@@ -92,6 +100,14 @@ class SessionSource:
 
     def render(self, start: int, count: int) -> np.ndarray:
         return self.live.render(start, count)
+
+    def level(self, stem: str) -> float | None:
+        mixer = self.live.mixer
+        return (mixer.music_level if stem == "music" else mixer.cue_level).db
+
+    def set_level(self, stem: str, db: float) -> None:
+        mixer = self.live.mixer
+        (mixer.music_level if stem == "music" else mixer.cue_level).set(db)
 
     def failure(self) -> BaseException | None:
         return self.live.failure()
@@ -141,6 +157,12 @@ class FileSource:
         return None
 
     def prepare_ahead(self) -> None:
+        return None
+
+    def level(self, stem: str) -> float | None:
+        return None  # a file is mixed already
+
+    def set_level(self, stem: str, db: float) -> None:
         return None
 
     def speaking(self, position: int) -> bool:

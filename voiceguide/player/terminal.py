@@ -16,6 +16,7 @@ from typing import TextIO
 
 import numpy as np
 
+from voiceguide.levels import LEVEL_STEP
 from voiceguide.player.core import VOLUME_STEP, Player, State, Status
 from voiceguide.player.plain import Lines
 from voiceguide.sounds.confirm import confirmation
@@ -34,6 +35,10 @@ KEYS = {
     "=": "louder",
     "-": "quieter",
     "_": "quieter",
+    "m": "music softer",
+    "M": "music louder",
+    "c": "cues softer",
+    "C": "cues louder",
     "q": "quit",
     "Q": "quit",
     "?": "help",
@@ -44,6 +49,8 @@ HELP = """\
   → or n     next section
   ← or p     back to the start of this section (twice: the one before)
   + / -      volume
+  m / M      music softer / louder
+  c / C      cues softer / louder
   q          quit
   ?          these keys"""
 
@@ -106,7 +113,10 @@ def status_line(status: Status, width: int) -> str:
         clock += f" / {format_clock(status.length)}  -{format_clock(max(0.0, status.length - status.position))}"
     elif status.estimate is not None:  # the speech is still being made: the length as estimated
         clock += f" / ~{format_clock(status.estimate)}"
-    parts = [status.title, where, clock, f"vol {status.volume}"] + ([f"[{marker}]"] if marker else [])
+    parts = [status.title, where, clock, f"vol {status.volume}"]
+    parts += [f"{stem} {db:+.0f} dB" for stem, db in (("music", status.music_level), ("cues", status.cue_level))
+              if db is not None]  # fmt: skip
+    parts += [f"[{marker}]"] if marker else []
     line = "  ".join(p for p in parts if p)
     return line[: max(10, width - 1)]
 
@@ -171,6 +181,8 @@ def _dispatch(player: Player, action: str, out: TextIO, lines: Lines | None = No
         player.change_volume(VOLUME_STEP)
     elif action == "quieter":
         player.change_volume(-VOLUME_STEP)
+    elif action in LEVEL_ACTIONS:
+        LEVEL_ACTIONS[action](player)
     elif action == "quit":
         player.quit()
     elif action == "help":
@@ -188,16 +200,23 @@ def obey(player: Player, command: str) -> None:
     elif command == "quit":
         player.quit()
     elif command in VOICE_ACTIONS:
-        player.transport.mark(_stereo(confirmation(command)))
+        player.transport.mark(_stereo(confirmation(command.split()[-1])))  # "music softer" as "softer"
         VOICE_ACTIONS[command](player)
 
 
+LEVEL_ACTIONS: dict[str, Callable[[Player], None]] = {
+    "music softer": lambda player: player.change_level("music", -LEVEL_STEP),
+    "music louder": lambda player: player.change_level("music", LEVEL_STEP),
+    "cues softer": lambda player: player.change_level("cues", -LEVEL_STEP),
+    "cues louder": lambda player: player.change_level("cues", LEVEL_STEP),
+}
 VOICE_ACTIONS: dict[str, Callable[[Player], None]] = {
     "next": Player.next_section,
     "back": Player.restart_section,
     "repeat": Player.repeat_instruction,
     "louder": lambda player: player.change_volume(VOLUME_STEP),
     "softer": lambda player: player.change_volume(-VOLUME_STEP),
+    **LEVEL_ACTIONS,
 }
 
 

@@ -85,6 +85,27 @@ class Transport:
             elif not self._playing and self.stopped_at is None:
                 self.stopped_at = self._next
 
+    def trim(self, keep: int) -> None:
+        """Drop what is queued beyond the next ``keep`` frames, so that the player renders it
+        again (with a new level) and the change is heard within ``keep`` frames. Not during a fade-out."""
+        with self._lock:
+            if self._fade_out is not None:
+                return
+            drop = self._fill_at - self._next - keep
+            while drop > 0 and self._queue:
+                last = self._queue[-1]
+                usable = len(last) - (self._head if len(self._queue) == 1 else 0)
+                if usable <= drop:
+                    self._queue.pop()
+                    if not self._queue:
+                        self._head = 0
+                    cut = usable
+                else:
+                    self._queue[-1] = last[: len(last) - drop]
+                    cut = drop
+                self._fill_at -= cut
+                drop -= cut
+
     def set_gain(self, gain: float) -> None:
         with self._lock:
             self._target_gain = gain
