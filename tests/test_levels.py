@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from voiceguide import levels
 from voiceguide.cli import app
 
-from .audio import SR, ebur128, read_wav, rms_db
-from .test_render import SCRIPT
+from .support.audio import SR, ebur128, read_wav, rms_db
+from .support.sessions import RENDER_SCRIPT as SCRIPT
 
 runner = CliRunner()
 

@@ -20,27 +20,9 @@ from voiceguide.sounds import cues
 from voiceguide.sounds.music import open_music
 
 from .support.audio import SR, decode, ebur128, read_wav, rms_db
+from .support.sessions import RENDER_SCRIPT
 
 runner = CliRunner()
-
-SCRIPT = """\
-title: Test session
-safety: Go gently.
-steps:
-  - section: Start
-  - say: Sit tall and let your shoulders drop.
-  - hold: 5s
-  - say: Breathe with the sounds.
-  - breathe: relax
-    cycles: 2
-  - section: Finish
-  - say: Now hold still for a moment.
-  - hold: 14s
-    countdown: 5s
-    pace: 2s
-  - chime: soft
-  - say: Slowly let go.
-"""
 
 
 def render(*args: str) -> object:
@@ -54,7 +36,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> di
     os.environ["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
     folder = tmp_path_factory.mktemp("render")
     script = folder / "test-session.yaml"
-    script.write_text(SCRIPT)
+    script.write_text(RENDER_SCRIPT)
     render(
         str(script),
         "-o",

@@ -38,6 +38,27 @@ steps:
 """
 
 
+# The render tests' session: a section of each kind of step, a countdown and a chime.
+RENDER_SCRIPT = """\
+title: Test session
+safety: Go gently.
+steps:
+  - section: Start
+  - say: Sit tall and let your shoulders drop.
+  - hold: 5s
+  - say: Breathe with the sounds.
+  - breathe: relax
+    cycles: 2
+  - section: Finish
+  - say: Now hold still for a moment.
+  - hold: 14s
+    countdown: 5s
+    pace: 2s
+  - chime: soft
+  - say: Slowly let go.
+"""
+
+
 PLAYBACK_SCRIPT = """\
 title: Playback test
 steps:
