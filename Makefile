@@ -12,8 +12,9 @@ PARALLEL ?= -n $(WORKERS) --dist loadgroup
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 SUPPORTED := 3.11, 3.12 or 3.13
-# What a person uses: the natural voice, the server, the progress chart, hands-free listening.
-EXTRAS := natural,serve,plot,listen
+# What a person uses: the natural voice, the server, the progress chart, hands-free listening, the
+# media keys (MPRIS).
+EXTRAS := natural,serve,plot,listen,mpris
 # What the tests and the benchmarks add: pytest and its helpers, the browser driver, lint, pydub.
 TEST_EXTRAS := $(EXTRAS),dev,bench
 # The interpreter: `make setup PYTHON=/path/to/python3.12` chooses one; otherwise python3 when it
@@ -30,8 +31,9 @@ DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 libasound2-dev gcc python3-dev
 # pacat) and ALSA's plugin into it, and Debian's chromium for the page's browser tests. Where
 # PipeWire serves the PulseAudio interface (pipewire-pulse), pulseaudio is not installed, which
 # would put a second sound server beside it: its binary is unpacked into .cache/pulseaudio for the
-# tests alone, and only the libraries it needs are installed.
-TEST_DEB_PACKAGES := pulseaudio-utils libasound2-plugins chromium
+# tests alone, and only the libraries it needs are installed. dbus (dbus-daemon, dbus-send) and
+# playerctl: a private session bus on which the media-key tests drive the player.
+TEST_DEB_PACKAGES := pulseaudio-utils libasound2-plugins chromium dbus playerctl
 PULSE_UNPACKED := .cache/pulseaudio
 
 .PHONY: help setup system-packages test-packages pulse-unpacked deb-install venv test-venv demo test test-all bench lint clean

@@ -265,6 +265,7 @@ def play(
     from voiceguide.cli.notes import confirm_avoided
     from voiceguide.errors import UsageError
     from voiceguide.player.core import Player
+    from voiceguide.player.mpris import Buttons
     from voiceguide.player.sources import FileSource, SessionSource, Source
     from voiceguide.player.terminal import run
     from voiceguide.practice.record import Recorder
@@ -296,6 +297,7 @@ def play(
         player = Player(source, output, volume=volume)
         commands: queue.Queue[str] = queue.Queue()
         listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
+        buttons = Buttons.start(player, commands)  # media keys, headsets, playerctl: MPRIS on the session bus
         try:
             from voiceguide.cli import say
 
@@ -307,6 +309,7 @@ def play(
                 plain=say.plain(),
             )
         finally:
+            buttons.stop()
             if listener is not None:
                 listener.stop()
             if echo is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from voiceguide.serve.catalog import Listing, Preparation, Rendered, Status
+from voiceguide.serve.media import MEDIA_SCRIPT
 from voiceguide.units import format_clock
 
 STYLE = """
@@ -176,7 +177,7 @@ def page(
 {articles}{empty}
 <p class="meta">Podcast feed: <a href="feed.xml">feed.xml</a></p>
 </main>
-<script>{SCRIPT}</script>
+<script>{SCRIPT}{MEDIA_SCRIPT}</script>
 </body>
 </html>
 """
