@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.player import Anchored
-from tests.audio import read_wav
-from tests.heard import fade_end, first_mismatch, locate, remove
-from tests.pulse import Pulse
+from tests.support.audio import read_wav
+from tests.support.heard import fade_end, first_mismatch, locate, remove
+from tests.support.pulse import Pulse
 from voiceguide.player.core import FADE
 from voiceguide.sounds import cues
 

@@ -18,9 +18,9 @@ import pytest
 from voiceguide.player.core import FADE
 from voiceguide.sounds import cues
 
-from .heard import EXACT, fade_end, first_mismatch, locate, remove
-from .pulse import SR, Pulse, load_recording
-from .test_playback import assert_heard_whole, rendered
+from .support.heard import EXACT, assert_heard_whole, fade_end, first_mismatch, locate, remove
+from .support.pulse import SR, Pulse, load_recording
+from .support.sessions import rendered
 
 pytestmark = [
     pytest.mark.playback,

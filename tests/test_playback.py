@@ -18,13 +18,13 @@ from .support import voiceguide_without
 from .support.drive import drive
 from .support.heard import (
     EXACT,
+    assert_heard_whole,
     busy_cores,
     fade_end,
     fade_start,
     first_mismatch,
     hear_pause_resume_quit,
     locate,
-    quarter_offsets,
     remove,
     silences_inserted,
 )
@@ -64,18 +64,6 @@ def player(
 
 def heard_of(raw: Path) -> np.ndarray:
     return load_recording(raw)[:, 0]
-
-
-def assert_heard_whole(heard: np.ndarray, render: np.ndarray, server: str = "the") -> None:
-    """Every quarter second of the render at one offset, and sample for sample after the fade-in."""
-    offset = locate(heard, render, 1.0)
-    offsets = quarter_offsets(heard, render, near=offset)
-    moved = sorted({(i / 4 + 0.25, o - offset) for i, o in enumerate(offsets) if o != offset})[:5]
-    assert not moved, f"{server} server: samples lost or repeated: (seconds into the session, samples moved) {moved}"
-    aligned = heard[offset : offset + len(render)]
-    assert len(aligned) == len(render), "heard to the end"
-    fade = int(FADE * SR)
-    assert np.max(np.abs(aligned[fade:] - render[fade:])) <= EXACT, "sample for sample what render writes"
 
 
 def assert_heard_in_order(heard: np.ndarray, render: np.ndarray) -> list[tuple[int, int]]:

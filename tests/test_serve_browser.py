@@ -10,36 +10,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
-
+from .support.browser import ARGS, CHROMIUM, needs_chromium, start_server
 from .support.served import Server, cached, probe_mp3
-from .support.sessions import BREATH, STRETCH
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not shutil.which("chromium"), reason="no chromium browser installed (make setup adds it)"
-)
-
-
-def start_server(folder: Path) -> Server:
-    """Two sessions, with a speech cache of their own that starts empty: the preparation that
-    starts with the server is still going on when the page opens."""
-    (folder / "scripts").mkdir()
-    (folder / "scripts" / "calm-breaths.yaml").write_text(BREATH)
-    (folder / "scripts" / "shoulder-rolls.yaml").write_text(STRETCH)
-    env = {"VOICEGUIDE_HOME": str(folder / "home"), "VOICEGUIDE_CACHE_DIR": str(folder / "speech")}
-    return Server([str(folder / "scripts"), "--cache-dir", str(folder / "cache")], env)
+pytestmark = needs_chromium
 
 
 def test_follow_the_preparation_then_play_jump_to_a_chapter_and_seek(tmp_path: Path) -> None:

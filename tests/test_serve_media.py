@@ -10,8 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .test_serve_browser import ARGS, CHROMIUM, start_server
-from .test_serve_browser import pytestmark as needs_chromium
+from .support.browser import ARGS, CHROMIUM, needs_chromium, start_server
 
 pytestmark = needs_chromium
 

@@ -201,6 +201,18 @@ def cut_at_the_end(recording: np.ndarray, render: np.ndarray, before: float = 0.
     return offset, cut
 
 
+def assert_heard_whole(heard: np.ndarray, render: np.ndarray, server: str = "the") -> None:
+    """Every quarter second of the render at one offset, and sample for sample after the fade-in."""
+    offset = locate(heard, render, 1.0)
+    offsets = quarter_offsets(heard, render, near=offset)
+    moved = sorted({(i / 4 + 0.25, o - offset) for i, o in enumerate(offsets) if o != offset})[:5]
+    assert not moved, f"{server} server: samples lost or repeated: (seconds into the session, samples moved) {moved}"
+    aligned = heard[offset : offset + len(render)]
+    assert len(aligned) == len(render), "heard to the end"
+    fade = int(FADE * SR)
+    assert np.max(np.abs(aligned[fade:] - render[fade:])) <= EXACT, "sample for sample what render writes"
+
+
 @contextmanager
 def busy_cores() -> Iterator[None]:
     """A busy loop on every core, for as long as the block runs."""
