@@ -15,6 +15,7 @@ import statistics
 
 import numpy as np
 
+from bench.common import Bench, Figures, Row
 from voiceguide import library
 from voiceguide.loudness import Meter
 from voiceguide.mixer import BLOCK
@@ -61,3 +62,26 @@ def measure() -> dict[str, object]:
 
 if __name__ == "__main__":
     print(json.dumps(measure(), indent=1))
+
+
+ROWS = (23,)
+
+
+def run(bench: Bench) -> Figures:
+    found = measure()
+    bench.log(f"levels: {found}")
+    table = found["levels"]
+    assert isinstance(table, dict)
+    loud_ok = all(abs(v["loudness_lufs"] + 16) <= 1 for v in table.values())
+    smr_ok = all(v["smr_lowest_db"] >= 17 for v in table.values())
+    row = Row(
+        23,
+        f"music and cue levels (`--music-level`, `--cue-level`, both at each level), {SESSION}: integrated loudness of the mix, and speech-to-music ratio inside every sentence (lowest / median)",
+        "; ".join(
+            f"{level}: {v['loudness_lufs']:.1f} LUFS, SMR {v['smr_lowest_db']:.0f} / {v['smr_median_db']:.0f} dB"
+            for level, v in table.items()
+        ),
+        "-16 LUFS ± 1 at every level; SMR ≥ 17 dB",
+        loud_ok and smr_ok,
+    )
+    return Figures([row])

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import Bench, Figures, Row
 from bench.player import Anchored
 from tests.support.audio import read_wav
 from tests.support.heard import fade_end, first_mismatch, locate, remove
@@ -149,3 +150,19 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+ROWS = (24,)
+
+
+def run(bench: Bench) -> Figures:
+    found = measure(2 if bench.quick else 5)
+    bench.log(f"mpris: {found}")
+    row = Row(
+        24,
+        "MPRIS: PlayPause sent on the session bus to silence at the device (the pause's fade end, in the recording)",
+        f"median {found['median']:.2f} s ({found['min']:.2f} to {found['max']:.2f} s, {found['runs']} runs)",
+        f"≤ {GOAL} s",
+        found["median"] <= GOAL,
+    )
+    return Figures([row])
