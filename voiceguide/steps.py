@@ -20,6 +20,7 @@ from voiceguide.script import (
     Chime,
     Hold,
     Pause,
+    Prepare,
     Repeat,
     Routine,
     Say,
@@ -29,7 +30,7 @@ from voiceguide.script import (
     Sides,
     Step,
 )
-from voiceguide.text import countdown_phrase, sentences
+from voiceguide.text import countdown_phrase, number_words, sentences
 from voiceguide.units import BreathPattern
 
 GUIDANCE = ("full", "brief")
@@ -37,7 +38,7 @@ GUIDANCE = ("full", "brief")
 BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
 
-FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
+FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
 
 CLOSING = {
     "self": "This is the end of the session. Take your time before you get up.",
@@ -66,7 +67,7 @@ class Mark:
 @dataclass(frozen=True)
 class Speak:
     text: str
-    role: str = "say"  # say, title, safety, equipment, switch, end
+    role: str = "say"  # say, title, safety, equipment, prepare, switch, end
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ class Bell:
 
 @dataclass(frozen=True)
 class Wait:
-    """A timed span with no instruction: ``pause`` (music only) or ``hold`` (stay in position)."""
+    """A timed span with no instruction: ``pause`` (music only), ``hold`` (stay in position),
+    ``fetch`` (time to fetch the equipment) or ``prepare`` (time to make a thing ready)."""
 
     kind: str
     seconds: float
@@ -154,7 +156,7 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
             items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
         if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
-        items += equipment_items(session.equipment, brief)
+        items += equipment_items(session.equipment, brief, session.prepare)
         own_safety = techniques_say_safety(session, guidance)
         for index, (script, _length) in enumerate(techniques):
             items += technique_items(
@@ -180,13 +182,13 @@ def _is_brief(guidance: str) -> bool:
 
 
 def equipment_sentence(equipment: tuple[str, ...]) -> str:
-    """"You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
+    """ "You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
     them = "it" if len(equipment) == 1 else "them"
     return f"You will need {spoken_list(equipment)}. Take a moment to have {them} ready."
 
 
 def spoken_list(words: tuple[str, ...]) -> str:
-    """"a, b, and c"; "a and b"; "a"."""
+    """ "a, b, and c"; "a and b"; "a"."""
     if len(words) < 3:
         return " and ".join(words)
     return ", ".join(words[:-1]) + ", and " + words[-1]
@@ -197,11 +199,26 @@ def fetch_seconds(count: int) -> float:
     return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
 
 
-def equipment_items(equipment: tuple[str, ...], brief: bool = False) -> list[Item]:
+def equipment_items(equipment: tuple[str, ...], brief: bool = False, prepare: tuple[Prepare, ...] = ()) -> list[Item]:
+    """The equipment sentence and a ``fetch`` wait, then for each thing to prepare its words and
+    a ``prepare`` wait (the same at every guidance level: heating takes what it takes)."""
     if not equipment:
         return []
     text = equipment_sentence(equipment)
-    return [Speak(sentences(text)[0] if brief else text, "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
+    out: list[Item] = [Speak(sentences(text)[0] if brief else text, "equipment")]
+    out.append(Wait("fetch", fetch_seconds(len(equipment))))
+    for thing in prepare:
+        out.append(Speak(f"{thing.text} {waiting_sentence(thing.seconds)}", "prepare"))
+        out.append(Wait("prepare", thing.seconds))
+    return out
+
+
+def waiting_sentence(seconds: float) -> str:
+    """ "The session waits three minutes." (whole minutes when it is a minute or more)."""
+    minutes = int(round(seconds / 60))
+    if minutes >= 1:
+        return f"The session waits {number_words(minutes)} minute{'s' if minutes != 1 else ''}."
+    return f"The session waits {number_words(int(round(seconds)))} seconds."
 
 
 def _cautions_once(items: list[Item]) -> list[Item]:
@@ -273,7 +290,7 @@ def technique_items(
     if script.safety and safety:
         out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))
     if not routine:
-        out += equipment_items(script.equipment, brief)
+        out += equipment_items(script.equipment, brief, script.prepare)
     prefix = f"{script.title}: " if routine else ""
     steps = tuple(s for s in script.steps if s is not lead)
     out.extend(_expand(steps, choice, _Context(script.audience, brief=brief, routine=routine), prefix))
