@@ -86,6 +86,7 @@ class Rendered:
 
     samples: np.ndarray
     speech: list[tuple[int, int]]
+    said: tuple[tuple[int, int, str], ...] = ()  # each sentence spoken: start, end (16 kHz) and text
 
     def speaking(self, position: Callable[[], int], block: int = 512) -> Callable[[], bool]:
         """A ``muted`` for a feed: true when a block at ``position()`` overlaps the voice."""
@@ -105,7 +106,9 @@ def render(script: Path, voice: str, cache: Path | None = None) -> Rendered:
     from voiceguide.loader import load_session
     from voiceguide.render import RenderOptions, prepare, stream
 
-    prepared = prepare(load_session(script, Resolver()), RenderOptions(voice=voice), SpeechCache(cache) if cache else None)
+    prepared = prepare(
+        load_session(script, Resolver()), RenderOptions(voice=voice), SpeechCache(cache) if cache else None
+    )
     chunks: list[np.ndarray] = []
     held = np.zeros(0, np.float32)
     margin, step = 4410, 44100  # input samples; one second becomes exactly 16000 samples
@@ -129,10 +132,9 @@ def render(script: Path, voice: str, cache: Path | None = None) -> Rendered:
     tail = signal.resample_poly(np.concatenate([held, np.zeros(margin, np.float32)]), 160, 441)[1600:]
     chunks.append(tail[: int((len(held) - margin) * 160 / 441)].astype(np.float32))
     samples = np.concatenate(chunks)
-    speech = sorted(
-        (e.start * RATE // SR, -(-e.end * RATE // SR)) for e in prepared.timeline.events if e.kind == "speech"
-    )
-    return Rendered(samples, speech)
+    spoken = [e for e in prepared.timeline.events if e.kind == "speech"]
+    said = sorted((e.start * RATE // SR, -(-e.end * RATE // SR), e.text or "") for e in spoken)
+    return Rendered(samples, [(s, e) for s, e, _ in said], tuple(said))
 
 
 def holds(rendered: Rendered, need: float, margin: float = 1.0) -> list[int]:

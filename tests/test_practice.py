@@ -237,7 +237,9 @@ def test_reminders_are_weekly_events_with_alarms_that_a_clock_change_does_not_mo
         start = event.decoded("DTSTART")
         assert str(start.tzinfo) == "Europe/Berlin" and (start.hour, start.minute) == (7, 30)
         minutes = event.decoded("DURATION").total_seconds() / 60
-        assert abs(minutes - sum(i.seconds or 0 for i in day.items) / 60) <= 1.5
+        # the items hold the techniques; the session adds its opening (cautions, up to 40 s to fetch
+        # the equipment) and closing, and the calendar rounds up to whole minutes
+        assert abs(minutes - sum(i.seconds or 0 for i in day.items) / 60) <= 2.5
         assert event["SUMMARY"].startswith(day.title)
         for item in day.items:
             assert library.load(item.name).title in event["DESCRIPTION"]

@@ -35,7 +35,7 @@ from voiceguide.units import BreathPattern
 
 GUIDANCE = ("full", "brief")
 
-BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
+BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "Breathe out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
