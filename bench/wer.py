@@ -38,7 +38,8 @@ SPELLING = {"moisturiser": "moisturizer", "centre": "center", "colour": "color"}
 def words(text: str) -> list[str]:
     """Lower-case words; digits spelt out ("10" is "ten"), hyphens and apostrophes' quotes dropped."""
     out = []
-    for word in _WORD.findall(text.lower().replace("-", " ").replace("\u2019", "'")):
+    text = re.sub(r"(\d)-(\d)", r"\1 to \2", text.lower().replace("\u2019", "'"))  # "2-3 minutes"
+    for word in _WORD.findall(text.replace("-", " ")):
         word = word.strip("'")
         out += number_words(int(word)).replace("-", " ").split() if word.isdigit() and int(word) < 100 else [word]
     return [SPELLING.get(w, w) for w in out if w]

@@ -41,8 +41,8 @@ WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
 
 CLOSING = {
-    "self": "This is the end of the session. Take your time before you get up.",
-    "partner": "That is the end of the massage. Let your partner rest for a moment before they get up.",
+    "self": "This is the end of the session. Take your time before you stand up.",
+    "partner": "That is the end of the massage. Give your partner a moment of rest before they sit up.",
 }
 
 
