@@ -32,7 +32,9 @@ GOAL = 0.03
 BEFORE, AFTER = 0.15, 0.3  # seconds of the mix kept around each sentence, at most half the gap
 _WORD = re.compile(r"[a-z0-9']+")
 # The recogniser writes American spelling; the scripts' British spelling is the same word heard.
-SPELLING = {"moisturiser": "moisturizer", "centre": "center", "colour": "color"}
+SPELLING = {"moisturiser": "moisturizer", "centre": "center", "colour": "color", "towards": "toward"}
+# A contraction is the same words heard ("you're" for "you are").
+CONTRACTED = {"you're": "you are", "they're": "they are", "it's": "it is", "don't": "do not", "we're": "we are"}
 
 
 def words(text: str) -> list[str]:
@@ -42,7 +44,7 @@ def words(text: str) -> list[str]:
     for word in _WORD.findall(text.replace("-", " ")):
         word = word.strip("'")
         out += number_words(int(word)).replace("-", " ").split() if word.isdigit() and int(word) < 100 else [word]
-    return [SPELLING.get(w, w) for w in out if w]
+    return [SPELLING.get(w, w) for word in out if word for w in CONTRACTED.get(word, word).split()]
 
 
 def joined(ref: list[str], hyp: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ def test_words_are_compared_as_heard_not_as_spelt() -> None:
     assert words("for 2-3 minutes") == words("for two to three minutes")
     assert words("Twenty-five, feather-light!") == ["twenty", "five", "feather", "light"]
     assert words("a little moisturiser") == words("A little moisturizer.")
+    assert words("you are sitting toward it") == words("You're sitting towards it.")
     assert words("Your partner\u2019s back") == ["your", "partner's", "back"]
 
 
