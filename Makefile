@@ -122,7 +122,7 @@ demo: setup
 	@echo "Or copy out/ to a phone and open out/voiceguide.m3u8 in any music player."
 
 test: test-packages test-venv
-	$(VENV)/bin/voiceguide validate --strict scripts/
+	$(VENV)/bin/voiceguide validate --strict scripts/ $(if $(wildcard ../shared/sources),--sources ../shared/sources)
 	$(PY) -m pytest -q $(PARALLEL)
 
 # The whole suite on every supported interpreter found (on PATH, or kept by pyenv), each in a

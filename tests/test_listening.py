@@ -54,7 +54,7 @@ def test_a_technique_names_its_equipment_before_its_first_step_and_leaves_time_t
     sentence = "You will need a tennis ball and a clear stretch of wall. Take a moment to have them ready."
     assert texts[:4] == ["Wall ball", "Keep it gentle.", sentence, "Stand with your back to the wall."]
     after = items[[i for i, item in enumerate(items) if isinstance(item, Speak) and item.text == sentence][0] + 1]
-    assert isinstance(after, Wait) and after.kind == "pause" and after.seconds == fetch_seconds(2) >= 5
+    assert isinstance(after, Wait) and after.kind == "fetch" and after.seconds == fetch_seconds(2) >= 5
 
 
 def test_a_routine_names_everything_once_at_its_start() -> None:
@@ -278,20 +278,25 @@ def test_list_and_show_give_minutes_for_both_levels() -> None:
     assert bad.exit_code == 2 and "--guidance: choose one of full, brief, not 'short'" in bad.stderr
 
 
-def test_daily_five_under_brief_guidance_lasts_five_to_seven_minutes(tmp_path: Path) -> None:
+def test_daily_five_keeps_every_dose_under_brief_guidance_and_says_its_true_length(tmp_path: Path) -> None:
     out, cues = tmp_path / "daily-five.wav", tmp_path / "cues.json"
     result = runner.invoke(
         app, ["render", "daily-five", "--guidance", "brief", "-o", str(out), "--cues", str(cues), "--music", "none"]
     )
     assert result.exit_code == 0, result.output
     sheet = json.loads(cues.read_text())
-    assert 5 * 60 <= sheet["duration"] <= 7 * 60, sheet["duration"]
-    said = {e["text"] for e in sheet["events"] if e["kind"] == "speech"}
-    sections = " ".join(s["title"] for s in sheet["sections"])
     routine = library.load("daily-five")
     assert isinstance(routine, Routine) and len(routine.techniques()) == 5
+    shortest = build(routine, Choice(0.0, 0.0), "brief").items
+    held = sum(i.seconds for i in shortest if isinstance(i, Wait) and i.kind == "hold")
+    heard = sum(e["end"] - e["start"] for e in sheet["events"] if e["kind"] == "hold")
+    assert heard == pytest.approx(held, abs=0.1), "brief guidance says less, and holds every dose in full"
+    said = {e["text"] for e in sheet["events"] if e["kind"] == "speech"}
+    sections = " ".join(s["title"] for s in sheet["sections"])
     for technique in routine.techniques():
         assert technique.title in said and technique.title in sections
+    rows = {r["name"]: r for r in json.loads(runner.invoke(app, ["list", "--json"]).stdout)}
+    assert "about twenty minutes" in routine.summary and abs(rows["daily-five"]["minutes"][0] - 20) <= 2
 
 
 # -- routines -------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def detail(session: Session) -> dict[str, Any]:
     out = summary(session)
     out["summary"] = session.summary
     out["equipment"] = list(session.equipment)
+    out["prepare"] = [{"item": p.item, "prepare": p.text, "seconds": p.seconds} for p in session.prepare]
     if isinstance(session, Routine) and session.safety:
         out["safety"] = session.safety
     if isinstance(session, Routine):
@@ -160,6 +161,8 @@ def lines(session: Session) -> list[str]:
         out.append("Safety: " + data["safety"])
     if data["equipment"]:
         out.append("You need: " + ", ".join(data["equipment"]))
+    for thing in data["prepare"]:
+        out.append(f"Prepare first: {thing['item']} ({format_duration(thing['seconds'])}). {thing['prepare']}")
     out.append("")
     techniques = data.get("techniques") or [data]
     for tech in techniques:

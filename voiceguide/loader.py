@@ -13,7 +13,7 @@ from pathlib import Path
 
 from voiceguide import units
 from voiceguide.errors import Problem, ScriptError, did_you_mean
-from voiceguide.script import AUDIENCES, POSITIONS, SHORTEST, Entry, Routine, Script, Session, Step
+from voiceguide.script import AUDIENCES, POSITIONS, SHORTEST, Entry, Prepare, Routine, Script, Session, Step
 from voiceguide.step_reader import TOP, StepReader, longest_seconds
 from voiceguide.yamlnodes import Node, load
 
@@ -75,7 +75,7 @@ class _Reader(StepReader):
                 hint = did_you_mean(str(node.value), POSITIONS)
                 self.problem(node, f"position must be {choices}, not {node.value!r}{hint}")
         areas = self.words(keys["areas"][1], "areas") if "areas" in keys else ()
-        equipment = self.words(keys["equipment"][1], "equipment") if "equipment" in keys else ()
+        equipment, prepare = self.equipment(keys["equipment"][1]) if "equipment" in keys else ((), ())
         music = self.music(keys)
         steps: tuple[Step, ...] = ()
         if "steps" not in keys:
@@ -103,7 +103,30 @@ class _Reader(StepReader):
             safety=safety,
             music=music,
             position=position,
+            prepare=prepare,
         )
+
+    def equipment(self, node: Node) -> tuple[tuple[str, ...], tuple[Prepare, ...]]:
+        """Words as spoken, or for a thing that needs preparing, ``{item, prepare, for}``."""
+        if node.kind != "seq":
+            return self.words(node, "equipment"), ()
+        items: list[str] = []
+        prepare: list[Prepare] = []
+        for element in node.elements():
+            if element.kind != "map":
+                items += self.words(element, "equipment")
+                continue
+            keys = self.check_keys(element, ("item", "prepare", "for"), "a piece of equipment")
+            missing = [k for k in ("item", "prepare", "for") if k not in keys]
+            if missing:
+                self.problem(element, f"equipment to prepare needs item:, prepare: and for: (missing {missing[0]}:)")
+                continue
+            item, text = self.text(keys["item"][1], "item"), self.text(keys["prepare"][1], "prepare")
+            seconds = self.value(keys["for"][1], units.parse_duration, "for")
+            if item is not None and text is not None and isinstance(seconds, float):
+                items.append(item)
+                prepare.append(Prepare(item, text, seconds))
+        return tuple(items), tuple(prepare)
 
     def required_text(self, root: Node, keys: dict[str, tuple[Node, Node]], name: str) -> str | None:
         if name not in keys:

@@ -111,7 +111,26 @@ def schema() -> dict[str, Any]:
                 "description": "where the listener is; a composed session moves one way",
             },
             "areas": words,
-            "equipment": {**words, "description": "as spoken: [a tennis ball, a clear stretch of wall]"},
+            "equipment": {
+                "type": "array",
+                "description": "as spoken: [a tennis ball, a clear stretch of wall]",
+                "items": {
+                    "oneOf": [
+                        {"type": "string"},
+                        {
+                            "type": "object",
+                            "description": "a thing to make ready: said after the equipment, then the session waits",
+                            "required": ["item", "prepare", "for"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "item": {"type": "string"},
+                                "prepare": {"type": "string"},
+                                "for": {"type": "string", "description": "how long to wait: 3m"},
+                            },
+                        },
+                    ]
+                },
+            },
             "safety": _text("spoken at the start; brief guidance says its first sentence"),
             "music": music,
             "steps": steps_ref,

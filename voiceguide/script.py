@@ -105,6 +105,16 @@ Step = Say | Pause | Hold | Breathe | Repeat | Sides | Chime | Section
 
 
 @dataclass(frozen=True)
+class Prepare:
+    """A piece of equipment that takes time to get ready (a wheat bag to heat): ``text`` is said
+    after the equipment sentence, then the session waits ``seconds`` for it."""
+
+    item: str
+    text: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Script:
     """One technique."""
 
@@ -119,6 +129,7 @@ class Script:
     safety: str = ""
     music: str | None = None  # a mood name, or a file path already resolved against the script
     position: str = ""  # one of POSITIONS, or "" when the script does not say
+    prepare: tuple[Prepare, ...] = ()  # the equipment that must be made ready, in order
 
     kind = "technique"
 
@@ -169,6 +180,13 @@ class Routine:
         for leaf in self.techniques():
             seen.update(dict.fromkeys(leaf.equipment))
         return tuple(seen)
+
+    @property
+    def prepare(self) -> tuple[Prepare, ...]:
+        seen: dict[str, Prepare] = {}
+        for leaf in self.techniques():
+            seen.update({p.item: p for p in leaf.prepare if p.item not in seen})
+        return tuple(seen.values())
 
     def techniques(self) -> list[Script]:
         out: list[Script] = []

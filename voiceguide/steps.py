@@ -20,6 +20,7 @@ from voiceguide.script import (
     Chime,
     Hold,
     Pause,
+    Prepare,
     Repeat,
     Routine,
     Say,
@@ -34,14 +35,14 @@ from voiceguide.units import BreathPattern
 
 GUIDANCE = ("full", "brief")
 
-BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "And out.", "breath-hold": "Hold."}
+BREATH_WORDS = {"breath-in": "Breathe in.", "breath-out": "Breathe out.", "breath-hold": "Hold."}
 WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then sound alone
 
 CALLOUT_HOLD = 90.0  # seconds: holds this long or longer say "Halfway." and "Thirty seconds left."
 CALLOUT_STROKES = 5  # a paced hold says the strokes left every this many strokes
 CALLOUT_AFTER_TICK = 0.3  # seconds after its stroke's tick that a stroke callout starts
 
-FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
+FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
 
 MOVE_SECONDS = 5.0  # seconds of music to change place between techniques
 MOVES = {  # said when a routine's next technique is done in another place
@@ -53,8 +54,8 @@ MOVES = {  # said when a routine's next technique is done in another place
 }
 
 CLOSING = {
-    "self": "This is the end of the session. Take your time before you get up.",
-    "partner": "That is the end of the massage. Let your partner rest for a moment before they get up.",
+    "self": "This is the end of the session. Take your time before you stand up.",
+    "partner": "That is the end of the massage. Give your partner a moment of rest before they sit up.",
 }
 
 
@@ -79,7 +80,7 @@ class Mark:
 @dataclass(frozen=True)
 class Speak:
     text: str
-    role: str = "say"  # say, title, safety, equipment, switch, end
+    role: str = "say"  # say, title, safety, equipment, prepare, switch, end
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class Bell:
 
 @dataclass(frozen=True)
 class Wait:
-    """A timed span with no instruction: ``pause`` (music only) or ``hold`` (stay in position)."""
+    """A timed span with no instruction: ``pause`` (music only), ``hold`` (stay in position),
+    ``fetch`` (time to fetch the equipment) or ``prepare`` (time to make a thing ready)."""
 
     kind: str
     seconds: float
@@ -189,7 +191,7 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
             items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
         if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
-        items += equipment_items(session.equipment, brief)
+        items += equipment_items(session.equipment, brief, session.prepare)
         own_safety = techniques_say_safety(session, guidance)
         for index, (script, _length) in enumerate(techniques):
             before = techniques[index - 1][0].position if index else ""
@@ -242,11 +244,26 @@ def fetch_seconds(count: int) -> float:
     return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
 
 
-def equipment_items(equipment: tuple[str, ...], brief: bool = False) -> list[Item]:
+def equipment_items(equipment: tuple[str, ...], brief: bool = False, prepare: tuple[Prepare, ...] = ()) -> list[Item]:
+    """The equipment sentence and a ``fetch`` wait, then for each thing to prepare its words and
+    a ``prepare`` wait (the same at every guidance level: heating takes what it takes)."""
     if not equipment:
         return []
     text = equipment_sentence(equipment)
-    return [Speak(sentences(text)[0] if brief else text, "equipment"), Wait("pause", fetch_seconds(len(equipment)))]
+    out: list[Item] = [Speak(sentences(text)[0] if brief else text, "equipment")]
+    out.append(Wait("fetch", fetch_seconds(len(equipment))))
+    for thing in prepare:
+        out.append(Speak(f"{thing.text} {waiting_sentence(thing.seconds)}", "prepare"))
+        out.append(Wait("prepare", thing.seconds))
+    return out
+
+
+def waiting_sentence(seconds: float) -> str:
+    """ "The session waits three minutes." (whole minutes when it is a minute or more)."""
+    minutes = int(round(seconds / 60))
+    if minutes >= 1:
+        return f"The session waits {number_words(minutes)} minute{'s' if minutes != 1 else ''}."
+    return f"The session waits {number_words(int(round(seconds)))} seconds."
 
 
 def _cautions_once(items: list[Item]) -> list[Item]:
@@ -328,7 +345,7 @@ def technique_items(
     if script.safety and safety:
         out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))
     if not routine:
-        out += equipment_items(script.equipment, brief)
+        out += equipment_items(script.equipment, brief, script.prepare)
     prefix = f"{script.title}: " if routine else ""
     steps = tuple(s for s in script.steps if s is not lead)
     out.extend(_expand(steps, choice, _Context(script.audience, brief=brief, routine=routine), prefix))

@@ -86,6 +86,7 @@ class Rendered:
 
     samples: np.ndarray
     speech: list[tuple[int, int]]
+    said: tuple[tuple[int, int, str], ...] = ()  # each sentence spoken: start, end (16 kHz) and text
 
     def speaking(self, position: Callable[[], int], block: int = 512) -> Callable[[], bool]:
         """A ``muted`` for a feed: true when a block at ``position()`` overlaps the voice."""
@@ -131,10 +132,9 @@ def render(script: Path, voice: str, cache: Path | None = None) -> Rendered:
     tail = signal.resample_poly(np.concatenate([held, np.zeros(margin, np.float32)]), 160, 441)[1600:]
     chunks.append(tail[: int((len(held) - margin) * 160 / 441)].astype(np.float32))
     samples = np.concatenate(chunks)
-    speech = sorted(
-        (e.start * RATE // SR, -(-e.end * RATE // SR)) for e in prepared.timeline.events if e.kind == "speech"
-    )
-    return Rendered(samples, speech)
+    spoken = [e for e in prepared.timeline.events if e.kind == "speech"]
+    said = sorted((e.start * RATE // SR, -(-e.end * RATE // SR), e.text or "") for e in spoken)
+    return Rendered(samples, [(s, e) for s, e, _ in said], tuple(said))
 
 
 def holds(rendered: Rendered, need: float, margin: float = 1.0) -> list[int]:

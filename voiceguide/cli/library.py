@@ -10,7 +10,7 @@ import typer
 
 from voiceguide.cli import app, err, guarded
 from voiceguide.cli.options import GuidanceOpt, LengthOpt, NoNotesOpt, PaceOpt, render_options
-from voiceguide.errors import ScriptError, VoiceguideError
+from voiceguide.errors import ScriptError, UsageError, VoiceguideError
 
 
 @app.command("list")
@@ -147,11 +147,19 @@ def validate(
     strict: Annotated[
         bool, typer.Option("--strict", help="Treat warnings (advice about style) as errors, as the library does.")
     ] = False,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources", metavar="DIR", help="With --strict: a folder of source texts (*.txt) no script may copy from."
+        ),
+    ] = None,
 ) -> None:
     """Check scripts and routines; print every problem as path:line:col: message.
 
     Warnings (path:line:col: warning: ...) are advice: the script still plays, and the exit
-    code is 0 unless --strict is given.
+    code is 0 unless --strict is given. --strict also checks what a listener with eyes closed
+    needs: a stop-if-it-hurts line before the first step at every guidance level, no words
+    that ask for sight, every thing a step uses named in the equipment.
     """
     from voiceguide import library
     from voiceguide.loader import check_session
@@ -165,19 +173,27 @@ def validate(
             files.append(path)
         else:
             raise ScriptError.at(path, 1, 1, "no such file or folder")
+    if sources is not None and not sources.is_dir():
+        raise UsageError(f"--sources {sources}: no such folder")
     problems: set[Any] = set()
     warnings: set[Any] = set()
+    loaded = []
     for file in files:
         try:
-            warnings.update(check_session(file, library.Resolver())[1])
+            session, found = check_session(file, library.Resolver())
+            warnings.update(found)
+            loaded.append((file, session))
         except ScriptError as exc:
             problems.update(exc.problems)
     if strict:
+        from voiceguide import strict as rules
         from voiceguide.listen.commands import check_script
 
         problems.update(as_error(w) for w in warnings)
         for file in files:  # a session must never say what would set off hands-free listening
             problems.update(check_script(file))
+        for file, session in loaded:
+            problems.update(rules.check(file, session, sources))
     elif warnings:
         for warning in sorted(warnings):
             err(str(warning))

@@ -1,0 +1,156 @@
+"""validate --strict for a listener with eyes closed, and the library held to it at every level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from voiceguide import library, strict
+from voiceguide.cli import app
+from voiceguide.fit import estimated_lengths, settle
+from voiceguide.loader import load_session
+from voiceguide.pace import DEFAULT_PACE
+from voiceguide.script import Hold, Repeat, Script, Sides, Step
+from voiceguide.steps import GUIDANCE, Wait, build, leaves, technique_items
+
+from .support import REPO, SCRIPTS
+
+FILES = sorted(SCRIPTS.glob("*.yaml")) + sorted((SCRIPTS / "routines").glob("*.yaml"))
+runner = CliRunner()
+
+
+def sources() -> Path:
+    """The source texts: ``shared/`` lies beside the clone (or beside the folder of worktrees)."""
+    for folder in (REPO.parent / "shared" / "sources", REPO.parent.parent / "shared" / "sources"):
+        if folder.is_dir():
+            return folder
+    raise AssertionError(f"no source texts in {REPO.parent / 'shared' / 'sources'}; copy shared/ beside the clone")
+
+
+# -- the rules --------------------------------------------------------------------------------
+
+
+def test_a_stop_line_says_to_stop_when_something_hurts() -> None:
+    assert strict.is_stop_line("Keep it gentle. If anything hurts, ease off or stop.")
+    assert strict.is_stop_line("Lift the pack off at once if it hurts.")
+    assert not strict.is_stop_line("Massage should feel good and never painful.")
+    assert not strict.is_stop_line("Stop when the timer ends. Nothing here should hurt.")
+
+
+def test_words_that_ask_for_sight_are_found_whole() -> None:
+    assert strict.sight_words("Look at your skin: is it white or pale?") == ["Look", "white", "pale"]
+    assert strict.sight_words("Watch your breath, and gaze ahead. Do you see it?") == ["Watch", "gaze", "see"]
+    assert strict.sight_words("Plant a seed, lookout, seesaw, whitewash, a palette.") == []
+    assert strict.sight_words("If it lasts, see a doctor or see your massage therapist.") == []
+
+
+def test_strict_reports_each_eyes_closed_problem_at_its_line(write: Callable[..., Path]) -> None:
+    path = write(
+        """
+        title: Wall ball
+        equipment: [a tennis ball]
+        safety: Keep it gentle.
+        steps:
+          - say: Stand with your back to the wall and look at the ball.
+          - hold: 10s
+          - say: Set the ball down.
+        """
+    )
+    result = runner.invoke(app, ["validate", "--strict", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    for guidance in ("full", "brief"):
+        assert any(line.startswith(f"{path}:3:1: under {guidance} guidance nothing before") for line in lines)
+    assert any(line.startswith(f"{path}:5:47:") and '"look" asks for sight' in line for line in lines)
+    assert any(line.startswith(f"{path}:5:5:") and '"wall", which is not in the equipment' in line for line in lines)
+    assert len(lines) == 4, lines
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0, "without --strict these are no error"
+
+
+def test_a_thing_named_only_in_a_comparison_needs_no_equipment(write: Callable[..., Path]) -> None:
+    path = write(
+        """
+        title: Table back
+        safety: If anything hurts, stop.
+        steps:
+          - say: Let your back be flat like a table.
+        """
+    )
+    result = runner.invoke(app, ["validate", "--strict", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., Path], tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Rest your hand on the back of your neck, and breathe.", encoding="utf-8")
+    path = write(
+        """
+        title: Neck
+        safety: If anything hurts, stop.
+        steps:
+          - say: Now rest your hand on the back of your neck.
+          - say: Rest your palm on the back of your neck.
+        """
+    )
+    result = runner.invoke(app, ["validate", "--strict", "--sources", str(folder), str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f'{path}:4:14: "rest your hand on the back of..." is copied from a source; say it in your own words'
+    ]
+    assert runner.invoke(app, ["validate", "--strict", str(path)]).exit_code == 0, "no sources given, no check"
+    missing = runner.invoke(app, ["validate", "--strict", "--sources", str(tmp_path / "none"), str(path)])
+    assert missing.exit_code == 2 and "no such folder" in missing.stderr
+
+
+# -- the library --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_library_session_is_safe_with_eyes_closed(path: Path) -> None:
+    session = load_session(path, library.Resolver())
+    assert [str(p) for p in strict.check(path, session, sources())] == []
+
+
+def test_the_library_passes_strict_validation_with_the_sources() -> None:
+    result = runner.invoke(app, ["validate", "--strict", "--sources", str(sources()), str(SCRIPTS)])
+    assert result.exit_code == 0, result.output
+
+
+def _holds(steps: tuple[Step, ...]) -> list[Hold]:
+    out: list[Hold] = []
+    for step in steps:
+        if isinstance(step, Hold):
+            out.append(step)
+        elif isinstance(step, Repeat | Sides):
+            out += _holds(step.steps)
+    return out
+
+
+def _held(script: Script, choice: object, guidance: str) -> list[Wait]:
+    items = technique_items(script, choice, routine=True, first=False, guidance=guidance)  # type: ignore[arg-type]
+    return [i for i in items if isinstance(i, Wait) and i.kind == "hold"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_technique_keeps_its_doses_in_every_session_at_every_level(path: Path) -> None:
+    session = load_session(path, library.Resolver())
+    chooser = settle(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE)
+    for index, (script, _length) in enumerate(leaves(session)):
+        choice = chooser(index, script)
+        ranges = [(h.seconds.lo, h.seconds.hi, h.pace, h.breathe) for h in _holds(script.steps)]
+        fewest = len(_held(script, type(choice)(0.0, 0.0), "full"))
+        most = len(_held(script, type(choice)(1.0, 1.0), "full"))
+        full = _held(script, choice, "full")
+        assert fewest <= len(full) <= most, f"{script.name}: {len(full)} holds, outside {fewest} to {most}"
+        for wait in full:
+            assert any(
+                lo - 1e-6 <= wait.seconds <= hi + 1e-6 and pace == wait.pace and breathe == wait.breathe
+                for lo, hi, pace, breathe in ranges
+            ), f"{script.name}: a hold of {wait.seconds:g}s is outside every range of its script"
+        assert _held(script, choice, "brief") == full, f"{script.name}: brief guidance keeps every timing"
+    for guidance in GUIDANCE:  # the whole session builds at both levels with these choices
+        assert build(session, chooser, guidance).items
