@@ -6,7 +6,7 @@ starts, and its first bytes anchor the recording to ``time.perf_counter`` (as ``
 does for q), so the frame being recorded when the call was written to the bus is known. The call
 is sent from this process (jeepney), so the time is that of the message itself, not of a tool's
 start. Where the sound stopped is found in the recording by correlation: the render, faded over
-the player's fade, fits the recording best ending at one sample (``tests.heard.fade_end``).
+the player's fade, fits the recording best ending at one sample (``tests.support.heard.fade_end``).
 
     .venv/bin/python -m bench.mpris [--runs 5]
 """
