@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from voiceguide.equipment import equipment_sentence, fetch_seconds
 from voiceguide.script import (
     Breathe,
     Chime,
@@ -40,8 +41,6 @@ WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then 
 CALLOUT_HOLD = 90.0  # seconds: holds this long or longer say "Halfway." and "Thirty seconds left."
 CALLOUT_STROKES = 5  # a paced hold says the strokes left every this many strokes
 CALLOUT_AFTER_TICK = 0.3  # seconds after its stroke's tick that a stroke callout starts
-
-FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
 
 MOVE_SECONDS = 5.0  # seconds of music to change place between techniques
 MOVES = {  # said when a routine's next technique is done in another place
@@ -222,24 +221,6 @@ def _is_brief(guidance: str) -> bool:
     if guidance not in GUIDANCE:
         raise ValueError(f"unknown guidance {guidance!r}; choose one of: {', '.join(GUIDANCE)}")
     return guidance == "brief"
-
-
-def equipment_sentence(equipment: tuple[str, ...]) -> str:
-    """ "You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
-    them = "it" if len(equipment) == 1 else "them"
-    return f"You will need {spoken_list(equipment)}. Take a moment to have {them} ready."
-
-
-def spoken_list(words: tuple[str, ...]) -> str:
-    """ "a, b, and c"; "a and b"; "a"."""
-    if len(words) < 3:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + ", and " + words[-1]
-
-
-def fetch_seconds(count: int) -> float:
-    """Time left after the equipment sentence to fetch ``count`` things."""
-    return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
 
 
 def equipment_items(equipment: tuple[str, ...], brief: bool = False) -> list[Item]:
