@@ -1,16 +1,13 @@
 """What a session says about its equipment, and how long it leaves to fetch it.
 
 Every technique names what it needs; a session announces it at its start ("You will need a
-tennis ball and a clear stretch of wall."), then leaves time to fetch it. In ``play`` the
-session waits there for the listener instead (``WAIT_PROMPT``); renders and exports keep the
-fixed pause, which grows with the number of things to fetch.
+tennis ball and a clear stretch of wall."), then leaves a pause to fetch it, which grows with
+the number of things to fetch.
 """
 
 from __future__ import annotations
 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 3.0, 1.5, 15.0  # seconds to fetch the equipment
-# What ``play`` says when it waits for the listener to fetch the equipment.
-WAIT_PROMPT = "When you have everything, press space, or say: voice guide, continue."
 
 
 def equipment_sentence(equipment: tuple[str, ...]) -> str:
