@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from voiceguide.equipment import equipment_sentence, fetch_seconds, waiting_sentence
 from voiceguide.script import (
     Breathe,
     Chime,
@@ -41,8 +42,6 @@ WORDED_CYCLES = 2  # breathing words are spoken for the first cycles only, then 
 CALLOUT_HOLD = 90.0  # seconds: holds this long or longer say "Halfway." and "Thirty seconds left."
 CALLOUT_STROKES = 5  # a paced hold says the strokes left every this many strokes
 CALLOUT_AFTER_TICK = 0.3  # seconds after its stroke's tick that a stroke callout starts
-
-FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
 
 MOVE_SECONDS = 5.0  # seconds of music to change place between techniques
 MOVES = {  # said when a routine's next technique is done in another place
@@ -226,24 +225,6 @@ def _is_brief(guidance: str) -> bool:
     return guidance == "brief"
 
 
-def equipment_sentence(equipment: tuple[str, ...]) -> str:
-    """ "You will need a tennis ball and a clear stretch of wall." (items are written as spoken)."""
-    them = "it" if len(equipment) == 1 else "them"
-    return f"You will need {spoken_list(equipment)}. Take a moment to have {them} ready."
-
-
-def spoken_list(words: tuple[str, ...]) -> str:
-    """ "a, b, and c"; "a and b"; "a"."""
-    if len(words) < 3:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + ", and " + words[-1]
-
-
-def fetch_seconds(count: int) -> float:
-    """Time left after the equipment sentence to fetch ``count`` things."""
-    return float(min(FETCH_MAX, FETCH_BASE + FETCH_EACH * count))
-
-
 def equipment_items(equipment: tuple[str, ...], brief: bool = False, prepare: tuple[Prepare, ...] = ()) -> list[Item]:
     """The equipment sentence and a ``fetch`` wait, then for each thing to prepare its words and
     a ``prepare`` wait (the same at every guidance level: heating takes what it takes)."""
@@ -256,14 +237,6 @@ def equipment_items(equipment: tuple[str, ...], brief: bool = False, prepare: tu
         out.append(Speak(f"{thing.text} {waiting_sentence(thing.seconds)}", "prepare"))
         out.append(Wait("prepare", thing.seconds))
     return out
-
-
-def waiting_sentence(seconds: float) -> str:
-    """ "The session waits three minutes." (whole minutes when it is a minute or more)."""
-    minutes = int(round(seconds / 60))
-    if minutes >= 1:
-        return f"The session waits {number_words(minutes)} minute{'s' if minutes != 1 else ''}."
-    return f"The session waits {number_words(int(round(seconds)))} seconds."
 
 
 def _cautions_once(items: list[Item]) -> list[Item]:

@@ -28,10 +28,12 @@ COMMANDS: dict[str, str] = {
     "music louder": "music louder",
     "cues softer": "cues softer",
     "cues louder": "cues louder",
+    "how long": "how long",
     "quit": "quit",
 }
 # The kinds of command as their confirmation sounds tell them: "music softer" sounds as "softer".
-KINDS: tuple[str, ...] = tuple(dict.fromkeys(c.split()[-1] for c in COMMANDS.values()))
+# "How long" needs no sound: the voice answers it.
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(c.split()[-1] for c in COMMANDS.values() if c != "how long"))
 # How the recogniser writes a command word that it hears the same wrong way every time ("softer"
 # as "software", "stop" as "top" when its hiss runs into "guide"). Nobody says "voice guide
 # software" in a session, so taking it as the command costs nothing.

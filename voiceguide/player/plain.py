@@ -19,6 +19,12 @@ COMMANDS = {
     "softer": "softer",
     "quit": "quit",
     "resume": "resume",
+    "continue": "continue",
+    "how long": "how long",
+    "music softer": "music softer",
+    "music louder": "music louder",
+    "cues softer": "cues softer",
+    "cues louder": "cues louder",
 }
 
 

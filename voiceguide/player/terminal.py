@@ -17,6 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from voiceguide.levels import LEVEL_STEP
+from voiceguide.player import howlong
 from voiceguide.player.core import VOLUME_STEP, Player, State, Status
 from voiceguide.player.plain import Lines
 from voiceguide.sounds.confirm import confirmation
@@ -39,6 +40,7 @@ KEYS = {
     "M": "music louder",
     "c": "cues softer",
     "C": "cues louder",
+    "t": "how long",
     "q": "quit",
     "Q": "quit",
     "?": "help",
@@ -51,6 +53,7 @@ HELP = """\
   + / -      volume
   m / M      music softer / louder
   c / C      cues softer / louder
+  t          how long: the voice says what is left and where you are
   q          quit
   ?          these keys"""
 
@@ -135,7 +138,9 @@ def run(
     line says ``listening`` while ``listening()`` holds. ``plain``: a line for each event
     instead of the status line (see ``player.plain``), nothing redrawn."""
     lines = Lines(out) if plain else None
+    announcer = howlong.announcer_for(player.source)
     stack = contextlib.ExitStack()
+    stack.callback(announcer.close)
     with stack:
         fd = stack.enter_context(raw_keys(keys_from)) if interactive else None
         player.play(0)
@@ -144,14 +149,15 @@ def run(
         try:
             while player.state is not State.FINISHED:
                 for key in read_keys(fd, TICK) if fd is not None else []:
-                    _dispatch(player, KEYS.get(key, ""), out, lines)
+                    _dispatch(player, KEYS.get(key, ""), out, lines, announcer)
                 if fd is None:
                     _sleep(TICK)
                 while voice is not None and not voice.empty():
                     command = voice.get_nowait()
                     if lines is not None:
                         lines.command(command)
-                    obey(player, command)
+                    obey(player, command, announcer, lines)
+                _announce(player, announcer)
                 player.tick()
                 now = player.clock.now()
                 if lines is not None:
@@ -168,10 +174,14 @@ def run(
                 out.flush()
 
 
-def _dispatch(player: Player, action: str, out: TextIO, lines: Lines | None = None) -> None:
+def _dispatch(
+    player: Player, action: str, out: TextIO, lines: Lines | None = None, announcer: howlong.Announcer | None = None
+) -> None:
     if lines is not None and action != "help":
         lines.command(action)
-    if action == "pause":
+    if action == "how long":
+        how_long(player, announcer, lines)
+    elif action == "pause":
         player.toggle_pause()
     elif action == "next":
         player.next_section()
@@ -190,10 +200,30 @@ def _dispatch(player: Player, action: str, out: TextIO, lines: Lines | None = No
         out.flush()
 
 
-def obey(player: Player, command: str) -> None:
+def how_long(player: Player, announcer: howlong.Announcer | None, lines: Lines | None = None) -> None:
+    """Have the voice say what is left and where the session is (when it is ready, over the
+    session: ``_announce``); in plain output, write it too."""
+    status = player.status()
+    if lines is not None:
+        lines.write(howlong.written(status))
+    if announcer is not None:
+        announcer.ask(howlong.spoken(status))
+
+
+def _announce(player: Player, announcer: howlong.Announcer) -> None:
+    sound = announcer.ready()
+    if sound is not None:
+        ramp = int(howlong.DUCK_RAMP * player.sr)
+        player.transport.mark(sound, duck=10 ** (-howlong.DUCK_DB / 20), ramp=ramp)
+
+
+def obey(player: Player, command: str, announcer: howlong.Announcer | None = None, lines: Lines | None = None) -> None:
     """A spoken command ("pause", "resume", "next", "back", "repeat", "louder", "softer",
-    "quit"), each confirmed by its own soft sound (pause and resume by their usual marks)."""
-    if command == "pause" and player.state is State.PLAYING:
+    "how long", "quit"), each confirmed by its own soft sound (pause and resume by their usual
+    marks; "how long" by the voice's answer)."""
+    if command == "how long":
+        how_long(player, announcer, lines)
+    elif command == "pause" and player.state is State.PLAYING:
         player.toggle_pause()
     elif command == "resume" and player.state is State.PAUSED:
         player.toggle_pause()

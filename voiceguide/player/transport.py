@@ -110,10 +110,12 @@ class Transport:
         with self._lock:
             self._target_gain = gain
 
-    def mark(self, sound: np.ndarray) -> None:
-        """Play a short float32 (n, 2) sound over whatever plays (the pause and resume marks)."""
+    def mark(self, sound: np.ndarray, duck: float = 1.0, ramp: int = 1) -> None:
+        """Play a short float32 (n, 2) sound over whatever plays (the pause and resume marks).
+        With ``duck`` below 1 the session is lowered to that gain while it sounds, going down over
+        the sound's first ``ramp`` frames and back up over its last (the spoken "how long")."""
         with self._lock:
-            self._marks.append([sound, 0])
+            self._marks.append([sound, 0, duck, max(1, min(ramp, len(sound) // 2))])
 
     @property
     def fill_at(self) -> int:
@@ -172,6 +174,7 @@ class Transport:
                 self.carried += taken
             if not partial:
                 self.starved = self._playing and taken < frames
+            self._duck(out[:frames])
             self._mix_marks(out[:frames])
             self.handed += frames
         return taken
@@ -226,10 +229,22 @@ class Transport:
         self._queue.clear()
         self._head = 0
 
+    def _duck(self, out: np.ndarray) -> None:
+        """Lower the session under the marks that ask for it (before the marks are added)."""
+        for sound, done, duck, ramp in self._marks:
+            assert isinstance(sound, np.ndarray) and isinstance(done, int)
+            assert isinstance(duck, float) and isinstance(ramp, int)
+            if duck >= 1.0:
+                continue
+            at = done + np.arange(len(out))
+            length = len(sound)
+            weight = np.clip(np.minimum(at / ramp, (length - at) / ramp), 0.0, 1.0)
+            out *= (1.0 - (1.0 - duck) * (0.5 - 0.5 * np.cos(np.pi * weight))).astype(np.float32)[:, None]
+
     def _mix_marks(self, out: np.ndarray) -> None:
         live = []
         for entry in self._marks:
-            sound, done = entry
+            sound, done = entry[0], entry[1]
             assert isinstance(sound, np.ndarray) and isinstance(done, int)
             count = min(len(out), len(sound) - done)
             out[:count] += sound[done : done + count]

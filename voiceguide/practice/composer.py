@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import library
+from voiceguide.equipment import spoken_list
 from voiceguide.errors import UsageError
 from voiceguide.facts import Facts, asked_areas, covers, library_facts, works
 from voiceguide.fit import estimated_lengths, length_range, steps_length
@@ -30,7 +31,7 @@ from voiceguide.pace import DEFAULT_PACE
 from voiceguide.practice.goals import GOALS
 from voiceguide.practice.plan import DAY_NAMES, Day, Item, Plan
 from voiceguide.script import AUDIENCES, POSITIONS, Entry, Routine, Session
-from voiceguide.steps import Choice, spoken_list
+from voiceguide.steps import Choice
 from voiceguide.steps import build as expand
 from voiceguide.units import format_duration
 
