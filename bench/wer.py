@@ -25,7 +25,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.listening import RATE, render  # noqa: E402
-
 from voiceguide import library  # noqa: E402
 from voiceguide.text import number_words  # noqa: E402
 

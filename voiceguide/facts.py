@@ -21,7 +21,7 @@ from typing import Any
 
 from voiceguide import __version__
 
-FORMAT = 1
+FORMAT = 2
 KEPT = 2000  # entries: past this, only those of the latest listing are kept
 # The modules whose code decides a script's facts: a change to any of them is a new key.
 DECIDING = ("loader", "step_reader", "reader", "script", "steps", "fit", "text", "timeline", "pace", "units")
@@ -31,7 +31,8 @@ DECIDING = ("loader", "step_reader", "reader", "script", "steps", "fit", "text",
 class Facts:
     """One script. ``minutes``: shortest and longest at full guidance, ``minutes_brief`` at brief
     (estimated speech, rounded to a tenth); ``part``: seconds a technique can take inside a
-    routine, shortest and longest (None for a routine)."""
+    routine, shortest and longest (None for a routine); ``reach``: the ranges within ``part``
+    that a routine's length for it is met exactly in (its repeats leave gaps between them)."""
 
     name: str
     path: str
@@ -44,6 +45,7 @@ class Facts:
     minutes: tuple[float, float]
     minutes_brief: tuple[float, float]
     part: tuple[float, float] | None
+    reach: tuple[tuple[float, float], ...] = ()
 
     def row(self) -> dict[str, Any]:
         """One row of ``voiceguide list --json``."""
@@ -128,14 +130,14 @@ def library_facts(root: Path | None = None) -> list[Facts]:
 def work_out(path: Path) -> Facts:
     """A script's facts, from the file itself."""
     from voiceguide import describe, library
-    from voiceguide.fit import estimated_lengths, part_range
+    from voiceguide.fit import estimated_lengths, part_reach
     from voiceguide.pace import DEFAULT_PACE
     from voiceguide.script import Script
 
     session = library.load(str(path))
     lo, hi = describe.minutes(session)
     brief = describe.minutes(session, "brief")
-    part = part_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE) if isinstance(session, Script) else None
+    reach = part_reach(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE) if isinstance(session, Script) else ()
     return Facts(
         name=session.name,
         path=str(path),
@@ -147,7 +149,8 @@ def work_out(path: Path) -> Facts:
         position=session.position if isinstance(session, Script) else "",
         minutes=(lo, hi),
         minutes_brief=brief,
-        part=part,
+        part=(reach[0][0], reach[-1][1]) if reach else None,
+        reach=reach,
     )
 
 
@@ -189,6 +192,7 @@ def _from_json(data: Any) -> Facts | None:
             minutes=(float(data["minutes"][0]), float(data["minutes"][1])),
             minutes_brief=(float(data["minutes_brief"][0]), float(data["minutes_brief"][1])),
             part=None if part is None else (float(part[0]), float(part[1])),
+            reach=tuple((float(lo), float(hi)) for lo, hi in data["reach"]),
         )
     except (KeyError, TypeError, ValueError, IndexError):
         return None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from voiceguide.errors import UsageError
 from voiceguide.pace import Pace
 from voiceguide.samples import SAMPLE_RATE
-from voiceguide.script import SHORTEST, Script, Session
+from voiceguide.script import SHORTEST, Breathe, Repeat, Script, Session, Sides, Step
 from voiceguide.steps import MIDDLE, Choice, Chooser, Steps, build, leaves, technique_items
 from voiceguide.text import estimate_seconds
 from voiceguide.timeline import LEAD_IN, TAIL, End, SentenceLength, layout
@@ -56,14 +56,16 @@ def settle(
                 return _part_length(s, c, sentence_length, pace, "full", True)
 
             shortest, longest = part(Choice(0.0, 0.0)), part(Choice(1.0, 1.0))
-            fixed[index] = _solve(part, min(max(own, shortest), longest), script.name, nearest=True)
+            target = min(max(own, shortest), longest)
+            fixed[index] = _solve(part, target, script.name, nearest=True, whole=_counter((script,)))
     if length is None:
         return lambda i, _s: fixed.get(i, MIDDLE)
 
     def total(choice: Choice) -> float:
         return steps_length(build(session, lambda i, _s: fixed.get(i, choice), guidance), sentence_length, pace)
 
-    chosen = _solve(total, length, session.name)
+    free = tuple(s for i, (s, _own) in enumerate(leaves(session)) if i not in fixed)
+    chosen = _solve(total, length, session.name, whole=_counter(free))
     return lambda i, _s: fixed.get(i, chosen)
 
 
@@ -81,11 +83,40 @@ def length_range(
     return at(Choice(0.0, 0.0)), at(Choice(1.0, 1.0))
 
 
-def part_range(script: Script, sentence_length: SentenceLength, pace: Pace) -> tuple[float, float]:
-    """Seconds a technique can take inside a routine (from its title to its last step), shortest and longest:
-    the range a length a routine gives it is met in."""
-    shortest = _part_length(script, Choice(0.0, 0.0), sentence_length, pace, "full", True)
-    return shortest, _part_length(script, Choice(1.0, 1.0), sentence_length, pace, "full", True)
+def part_reach(script: Script, sentence_length: SentenceLength, pace: Pace) -> tuple[tuple[float, float], ...]:
+    """The lengths a routine can give a technique and have met exactly, as ranges in seconds,
+    shortest first. Its repeats and breathing cycles are whole counts, so a length between two
+    counts can be out of reach: ``settle`` would move it to the nearest it can."""
+    counts: dict[tuple[int, ...], float] = {}
+    for step in range(_COUNT_STEPS + 1):  # the counts ``_solve`` tries
+        counts.setdefault(_counts_at(script.steps, step / _COUNT_STEPS), step / _COUNT_STEPS)
+    spans = sorted(
+        (
+            _part_length(script, Choice(c, 0.0), sentence_length, pace, "full", True),
+            _part_length(script, Choice(c, 1.0), sentence_length, pace, "full", True),
+        )
+        for c in counts.values()
+    )
+    merged: list[tuple[float, float]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _counts_at(steps: tuple[Step, ...], counts: float) -> tuple[int, ...]:
+    """Every whole count in ``steps`` (repeats, breathing cycles) at the fraction ``counts``."""
+    out: list[int] = []
+    for step in steps:
+        if isinstance(step, Repeat):
+            out += [step.times.count_at(counts), *_counts_at(step.steps, counts)]
+        elif isinstance(step, Breathe):
+            out.append(step.cycles.count_at(counts))
+        elif isinstance(step, Sides):
+            out += _counts_at(step.steps, counts)
+    return tuple(out)
 
 
 def _part_length(
@@ -97,9 +128,21 @@ def _part_length(
     return steps_length(steps, sentence_length, pace) - LEAD_IN - TAIL
 
 
-def _solve(total: Callable[[Choice], float], target: float, name: str, nearest: bool = False) -> Choice:
+def _counter(scripts: tuple[Script, ...]) -> Callable[[float], tuple[int, ...]]:
+    """Every whole count of ``scripts`` at a fraction of their count ranges."""
+    return lambda fraction: tuple(n for script in scripts for n in _counts_at(script.steps, fraction))
+
+
+def _solve(
+    total: Callable[[Choice], float],
+    target: float,
+    name: str,
+    nearest: bool = False,
+    whole: Callable[[float], tuple[int, ...]] | None = None,
+) -> Choice:
     """The choice whose length is ``target`` to within a second; with ``nearest`` (a length a
-    routine or a plan gives one of its techniques), the nearest length its repeats allow."""
+    routine or a plan gives one of its techniques), the nearest length its repeats allow.
+    ``whole`` (the whole counts at a fraction) spares laying out again counts already tried."""
     shortest, longest = total(Choice(0.0, 0.0)), total(Choice(1.0, 1.0))
     if not shortest - TOLERANCE <= target <= longest + TOLERANCE:
         raise UsageError(
@@ -108,8 +151,13 @@ def _solve(total: Callable[[Choice], float], target: float, name: str, nearest: 
         )
     best: tuple[tuple[bool, float, float], Choice] | None = None
     seen: set[tuple[float, float]] = set()
+    tried: set[tuple[int, ...]] = set()
     for step in range(_COUNT_STEPS + 1):
         counts = step / _COUNT_STEPS
+        if whole is not None:
+            if whole(counts) in tried:
+                continue  # the same whole counts give the same lengths, seen already
+            tried.add(whole(counts))
         low, high = total(Choice(counts, 0.0)), total(Choice(counts, 1.0))
         if (low, high) in seen:
             continue

@@ -4,19 +4,16 @@ the listener one way only (standing, sitting, kneeling, lying), and fitted to th
 The plan builder and a session made on the spot (``voiceguide play --areas neck --minutes 10``)
 share it: each day of a plan is a composed session. A technique is used only when its equipment
 is at hand (a wall, a chair, a bed and a towel always are) and the therapist has not advised
-against it. The same request gives the same session; a ``seed`` varies the choice. Each
-technique is given a length within its ranges (the render's fitting meets it), and the time
-around them (titles, the equipment, the changes of place, the closing) is measured, so the
-whole lasts the minutes asked.
+against it. The same request gives the same session; a ``seed`` varies the choice. Of the sets
+of techniques that cover the most areas asked, the most relevant whose measured length meets
+the minutes is used (``lengths`` gives each technique its seconds within its ranges).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import json
-import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,23 +23,21 @@ from voiceguide import library
 from voiceguide.equipment import spoken_list
 from voiceguide.errors import UsageError
 from voiceguide.facts import Facts, asked_areas, covers, library_facts, works
-from voiceguide.fit import estimated_lengths, length_range, steps_length
-from voiceguide.pace import DEFAULT_PACE
 from voiceguide.practice.goals import GOALS
+from voiceguide.practice.lengths import Parts, fitted, guessed, loaded
+from voiceguide.practice.lengths import session_length as session_length  # the length of what it composes
 from voiceguide.practice.plan import DAY_NAMES, Day, Item, Plan
 from voiceguide.script import AUDIENCES, POSITIONS, Entry, Routine, Session
-from voiceguide.steps import Choice
-from voiceguide.steps import build as expand
 from voiceguide.units import format_duration
 
 HOUSEHOLD = ("wall", "chair", "bed", "towel", "floor", "table", "space to stand")
-STEP = 5.0  # seconds: each technique's length is a multiple of this
 CLOSE = 30.0  # seconds: a composed session lasts the minutes asked to within this
 FRAMING = 45.0  # seconds: a first guess at the time around the techniques, before it is measured
 CONSIDERED = 12  # the most relevant techniques a session is composed from
 MOST_PER_SESSION = 6
-SLACK = 15.0  # seconds: a choice whose guessed length misses the target by this much can still fit
-Parts = list[tuple[Facts, float]]  # techniques, each with its seconds
+SLACK = 30.0  # seconds: a choice whose guessed length misses the target by this much can still fit
+NEAR = 2.0  # seconds: a session this near the minutes asked ends the search for a nearer one
+MEASURED = 24  # the most sets of techniques measured for one request
 
 
 def thing(words: str) -> str:
@@ -75,62 +70,6 @@ def by_position(chosen: list[Facts]) -> list[Facts]:
     """The techniques in the order that moves the listener one way: standing first, lying last
     (a technique that does not say where it is done goes first); otherwise as chosen."""
     return sorted(chosen, key=lambda f: POSITIONS.index(f.position) if f.position in POSITIONS else -1)
-
-
-def session_length(session: Session) -> float:
-    """Seconds the session lasts with every technique at the length it is given (estimated
-    speech, each length met as the render's fitting meets it)."""
-    return length_range(session, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE)[0]
-
-
-def around(routine: Routine, chosen: list[Facts]) -> float:
-    """Seconds of the routine that are not its techniques' own (its title, summary and equipment,
-    the changes of place, the closing): measured once with every technique at its shortest."""
-    steps = expand(routine, Choice(0.0, 0.0))
-    return steps_length(steps, estimated_lengths(DEFAULT_PACE), DEFAULT_PACE) - sum(_low(f) for f in chosen)
-
-
-def _low(facts: Facts) -> float:
-    return (facts.part or (0.0, 0.0))[0]
-
-
-def share(chosen: list[Facts], target: float) -> Parts:
-    """Each technique's seconds: its shortest, plus a share of the rest in proportion to its range."""
-    ranges = [f.part or (0.0, 0.0) for f in chosen]
-    low = sum(lo for lo, _hi in ranges)
-    spare = sum(hi - lo for lo, hi in ranges)
-    extra = max(0.0, min(target - low, spare))
-    out = []
-    for facts, (lo, hi) in zip(chosen, ranges, strict=True):
-        seconds = lo + (extra * (hi - lo) / spare if spare else 0.0)
-        out.append((facts, max(STEP, min(_down(hi), max(_up(lo), round(seconds / STEP) * STEP)))))
-    return out
-
-
-def _up(seconds: float) -> float:
-    return math.ceil(seconds / STEP) * STEP
-
-
-def _down(seconds: float) -> float:
-    return math.floor(seconds / STEP) * STEP
-
-
-def fitted(chosen: list[Facts], seconds: float, make: Callable[[Parts], Routine]) -> tuple[Routine, float]:
-    """The routine of ``chosen`` (in this order) that lasts ``seconds`` as near as its ranges
-    allow, and how long it lasts: the time around the techniques is measured, and the
-    techniques share the rest."""
-    framed = around(make(share(chosen, seconds - framing(chosen))), chosen)
-    parts = share(chosen, seconds - framed)
-    return make(parts), framed + sum(s for _f, s in parts)
-
-
-def loaded(parts: Parts) -> tuple[Entry, ...]:
-    return tuple(Entry(_script(facts.path), seconds) for facts, seconds in parts)
-
-
-@functools.lru_cache(maxsize=64)
-def _script(path: str) -> Session:
-    return library.load(path)
 
 
 # -- a session on the spot ------------------------------------------------------------------
@@ -190,7 +129,7 @@ def compose(
     ranked = _ranked(at_hand, asked, seed)
 
     def lasting(wanted: float) -> tuple[Routine, float]:
-        return fitted(by_position(_choose(ranked, asked, wanted)), wanted, make)
+        return _composed(ranked, asked, wanted, make)
 
     routine, total = lasting(seconds)
     if abs(total - seconds) > CLOSE:
@@ -226,33 +165,40 @@ def _choices(ranked: list[Facts]) -> Iterator[tuple[int, ...]]:
         yield from itertools.combinations(range(len(ranked)), size)
 
 
-def _span(chosen: list[Facts]) -> tuple[float, float]:
-    """A guess at the shortest and longest a session of these techniques lasts, in seconds."""
-    extra = framing(by_position(chosen))
-    return extra + sum(_low(f) for f in chosen), extra + sum((f.part or (0.0, 0.0))[1] for f in chosen)
-
-
-def _choose(ranked: list[Facts], asked: tuple[str, ...], target: float) -> list[Facts]:
-    """The techniques that can fill ``target`` seconds between their shortest and longest: those
-    that work the most areas asked, then the most relevant, then the fewest."""
+def _composed(
+    ranked: list[Facts], asked: tuple[str, ...], target: float, make: Callable[[Parts], Routine]
+) -> tuple[Routine, float]:
+    """The session of techniques that lasts ``target`` seconds, and how long it lasts: of the
+    sets that work the most areas asked, the most relevant (then the fewest) whose measured
+    length is within CLOSE of it, one within NEAR if there is. The sets are measured in the
+    order a guess at their lengths gives, at most MEASURED of them."""
     coverable = [a for a in asked if works(tuple(_areas(ranked)), (a,))]
-    best: tuple[tuple[float, ...], tuple[int, ...]] | None = None
+    sets = []
     for picks in _choices(ranked):
-        chosen = [ranked[i] for i in picks]
-        low, high = _span(chosen)
-        miss = max(0.0, low - target, target - high)
+        chosen = by_position([ranked[i] for i in picks])
+        low, high = guessed(chosen)
         covered = sum(1 for a in coverable if works(tuple(_areas(chosen)), (a,)))
-        key = (max(0.0, miss - SLACK), -covered, *picks)
-        if best is None or key < best[0]:
-            best = (key, picks)
+        miss = max(0.0, low - target - SLACK, target - high - SLACK)
+        sets.append(((miss, -covered, *picks), covered, chosen))
+    sets.sort(key=lambda s: s[0])
+    best: tuple[tuple[bool, int, bool], Routine, float] | None = None
+    for _key, covered, chosen in sets[:MEASURED]:
+        routine, total = fitted(chosen, target, make)
+        error = abs(total - target)
+        score = (error > CLOSE, -covered, error > NEAR)
+        if best is None or score < best[0]:
+            best = (score, routine, total)
+        if error <= NEAR and best[1] is routine:
+            break
     assert best is not None
-    return [ranked[i] for i in best[1]]
+    return best[1], best[2]
 
 
 def _cannot(named: str, minutes: float, ranked: list[Facts], works_for: Callable[[int], bool]) -> str:
     """Why a session of ``minutes`` cannot be made, naming the nearest whole minutes that can."""
-    spans = sorted(_span([ranked[i] for i in picks]) for picks in _choices(ranked))
-    possible = [m for m in range(1, 241) if any(lo - CLOSE <= m * 60 <= hi + CLOSE for lo, hi in spans)]
+    spans = sorted(guessed(by_position([ranked[i] for i in picks])) for picks in _choices(ranked))
+    near = CLOSE + SLACK
+    possible = [m for m in range(1, 241) if any(lo - near <= m * 60 <= hi + near for lo, hi in spans)]
     below = next((m for m in reversed(possible) if m < minutes and works_for(m)), None)
     above = next((m for m in possible if m > minutes and works_for(m)), None)
     if above is None and below is not None:
@@ -268,13 +214,6 @@ def _cannot(named: str, minutes: float, ranked: list[Facts], works_for: Callable
     if below is not None and above is not None:
         return f"the {named} techniques at hand cannot make {minutes:g} minutes; {below} or {above} minutes would work"
     return f"the {named} techniques at hand cannot make {minutes:g} minutes"
-
-
-def framing(chosen: list[Facts]) -> float:
-    """A guess at the seconds around these techniques in a session, in this order: its title,
-    summary and equipment, each technique's title, each change of place, the closing."""
-    moves = sum(1 for a, b in itertools.pairwise(chosen) if a.position and b.position and a.position != b.position)
-    return 20.0 + 12.0 * len(chosen) + 9.0 * moves
 
 
 def routine_text(routine: Routine, request: str) -> str:
