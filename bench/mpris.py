@@ -61,7 +61,7 @@ def _call(connection: object, pid: int, method: str) -> None:
 
     address = DBusAddress("/org/mpris/MediaPlayer2", f"org.mpris.MediaPlayer2.voiceguide.instance{pid}",
                           "org.mpris.MediaPlayer2.Player")  # fmt: skip
-    connection.send(new_method_call(address, method))  # type: ignore[attr-defined]
+    connection.send(new_method_call(address, method))
 
 
 def _position(connection: object, pid: int) -> float | None:
@@ -70,7 +70,7 @@ def _position(connection: object, pid: int) -> float | None:
 
     address = DBusAddress("/org/mpris/MediaPlayer2", f"org.mpris.MediaPlayer2.voiceguide.instance{pid}",
                           "org.mpris.MediaPlayer2.Player")  # fmt: skip
-    reply = connection.send_and_get_reply(Properties(address).get("Position"), timeout=2.0)  # type: ignore[attr-defined]
+    reply = connection.send_and_get_reply(Properties(address).get("Position"), timeout=2.0)
     if reply.header.message_type.name != "method_return":
         return None
     return float(reply.body[0][1]) / 1e6

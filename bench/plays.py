@@ -41,11 +41,11 @@ BACKENDS = ("sounddevice", "simpleaudio")
 def whole(recording_path: Path, render: object) -> str:
     """'' when the recording holds the whole render at one offset, else what went wrong."""
     heard = load_recording(recording_path)[:, 0]
-    offset = locate(heard, render, 1.0)  # type: ignore[arg-type]
-    moved = [o for o in quarter_offsets(heard, render, near=offset) if o != offset]  # type: ignore[arg-type]
+    offset = locate(heard, render, 1.0)
+    moved = [o for o in quarter_offsets(heard, render, near=offset) if o != offset]
     if moved:
         return f"{len(moved)} quarter seconds moved"
-    if offset < 0 or offset + len(render) > len(heard):  # type: ignore[arg-type]
+    if offset < 0 or offset + len(render) > len(heard):
         return "not heard to the end"
     return ""
 

@@ -20,7 +20,7 @@ from .support import SCRIPTS
 runner = CliRunner()
 
 
-def run(*args: str):  # type: ignore[no-untyped-def]
+def run(*args: str):
     return runner.invoke(app, list(args))
 
 
@@ -139,7 +139,7 @@ def test_schema_command() -> None:
 
 
 def _commands() -> list[str]:
-    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
 
 
 def test_every_command_has_help() -> None:
@@ -150,7 +150,7 @@ def test_every_command_has_help() -> None:
         result = run(name, "-h")
         assert result.exit_code == 0, name
         assert "Usage:" in result.stdout
-        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)  # type: ignore[union-attr]
+        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
         assert command.callback is not None and (command.callback.__doc__ or "").strip(), f"{name} needs a docstring"
         assert name in top.stdout
 

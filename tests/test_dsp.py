@@ -91,10 +91,16 @@ def test_butterworth_lowpass_is_butters(cutoff: float) -> None:
 def test_running_minimum_and_mean_are_ndimages(size: int) -> None:
     need = np.minimum(1.0, 0.8 / np.abs(np.random.default_rng(size).standard_normal(20_001)))
     np.testing.assert_array_equal(dsp.minimum_filter(need, size), ndimage.minimum_filter1d(need, size, mode="nearest"))
-    np.testing.assert_allclose(dsp.mean_filter(need, size), ndimage.uniform_filter1d(need, size, mode="nearest"), atol=ROUNDING)
+    np.testing.assert_allclose(
+        dsp.mean_filter(need, size), ndimage.uniform_filter1d(need, size, mode="nearest"), atol=ROUNDING
+    )
     short = need[:3]
-    np.testing.assert_array_equal(dsp.minimum_filter(short, size), ndimage.minimum_filter1d(short, size, mode="nearest"))
-    np.testing.assert_allclose(dsp.mean_filter(short, size), ndimage.uniform_filter1d(short, size, mode="nearest"), atol=ROUNDING)
+    np.testing.assert_array_equal(
+        dsp.minimum_filter(short, size), ndimage.minimum_filter1d(short, size, mode="nearest")
+    )
+    np.testing.assert_allclose(
+        dsp.mean_filter(short, size), ndimage.uniform_filter1d(short, size, mode="nearest"), atol=ROUNDING
+    )
 
 
 PLAYS_WITHOUT_SCIPY = """
@@ -125,7 +131,7 @@ if __name__ == "__main__":
 """
 
 
-def test_playing_never_imports_scipy(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+def test_playing_never_imports_scipy(tmp_path: Path, write) -> None:
     """Importing scipy.signal takes about a second: the player must never wait for it. A
     session with speech and breathing is rendered the way the player renders it, the peak
     guard included, and scipy is never loaded."""

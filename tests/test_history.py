@@ -23,7 +23,7 @@ from .support import voiceguide_without
 runner = CliRunner()
 
 
-def run(*args: str):  # type: ignore[no-untyped-def]
+def run(*args: str):
     return runner.invoke(app, list(args))
 
 
@@ -35,10 +35,10 @@ def db_path() -> Path:
     return home() / "history.sqlite"
 
 
-def entries() -> list[dict]:  # type: ignore[type-arg]
+def entries() -> list[dict]:
     result = run("history", "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)
 
 
 def test_log_records_in_utc_with_the_zone_and_a_clock_change_moves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +58,9 @@ def test_log_records_in_utc_with_the_zone_and_a_clock_change_moves_nothing(monke
     assert raw == [("2026-03-28T06:30:00Z", "Europe/Berlin"), ("2026-03-29T05:30:00Z", "Europe/Berlin")]
     monkeypatch.setenv("TZ", "America/New_York")  # the machine moves: the record does not
     assert [(r["started"], r["local"]) for r in entries()] == [
-        ("2026-03-28T06:30:00Z", "2026-03-28T07:30+01:00"), ("2026-03-29T05:30:00Z", "2026-03-29T07:30+02:00")]
+        ("2026-03-28T06:30:00Z", "2026-03-28T07:30+01:00"),
+        ("2026-03-29T05:30:00Z", "2026-03-29T07:30+02:00"),
+    ]
     csv = run("history", "--csv").stdout.splitlines()
     assert csv[0].startswith("id,started,zone,local,session") and len(csv) == 3 and "tight" in csv[2]
     assert "Neck tension release" in run("history").stdout
@@ -80,9 +82,19 @@ def _plan_and_notes() -> dict[str, bytes]:
 
 def _filled(count: int = 200) -> None:
     for i in range(count):
-        history.add(db_path(), history.Practice(
-            dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i), "UTC", "childs-pose", "Child's pose",
-            180.0, True, "log", note="a longer note to fill the pages " * 4))
+        history.add(
+            db_path(),
+            history.Practice(
+                dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i),
+                "UTC",
+                "childs-pose",
+                "Child's pose",
+                180.0,
+                True,
+                "log",
+                note="a longer note to fill the pages " * 4,
+            ),
+        )
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "newer"])
@@ -123,8 +135,10 @@ def test_an_old_history_is_migrated_forward_after_a_backup_copy() -> None:
     db_path().parent.mkdir(parents=True)
     with sqlite3.connect(db_path()) as db:
         db.execute(V1)
-        db.execute("INSERT INTO practice (started_utc, zone, session, title, heard_seconds, finished, source) "
-                   "VALUES ('2026-11-02T07:30:00Z', 'Europe/Paris', 'childs-pose', 'Child''s pose', 200, 1, 'play')")
+        db.execute(
+            "INSERT INTO practice (started_utc, zone, session, title, heard_seconds, finished, source) "
+            "VALUES ('2026-11-02T07:30:00Z', 'Europe/Paris', 'childs-pose', 'Child''s pose', 200, 1, 'play')"
+        )
         db.execute("PRAGMA user_version = 1")
     db.close()
     rows = entries()
@@ -140,8 +154,12 @@ def test_an_old_history_is_migrated_forward_after_a_backup_copy() -> None:
 def test_twenty_logs_at_once_all_land_once() -> None:
     env = {**os.environ}
     processes = [
-        subprocess.Popen([sys.executable, "-m", "voiceguide", "log", "childs-pose", "--note", f"run {i}"],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "log", "childs-pose", "--note", f"run {i}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for i in range(20)
     ]
     for process in processes:
@@ -153,7 +171,10 @@ def test_twenty_logs_at_once_all_land_once() -> None:
 
 def test_progress_against_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
-    assert run("plan", "new", "--goal", "back-pain", "--minutes", "10", "--days", "mon,wed,fri", "--zone", "UTC").exit_code == 0
+    assert (
+        run("plan", "new", "--goal", "back-pain", "--minutes", "10", "--days", "mon,wed,fri", "--zone", "UTC").exit_code
+        == 0
+    )
     today = dt.datetime.now(dt.UTC).date()
     monday = today - dt.timedelta(days=today.weekday())
     last_week = monday - dt.timedelta(weeks=1)
@@ -180,10 +201,13 @@ def test_progress_against_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_without_matplotlib_the_plot_says_how_to_get_it(tmp_path: Path) -> None:
     chart = tmp_path / "p.png"
-    result = subprocess.run([*voiceguide_without("matplotlib"), "progress", "--plot", str(chart)], capture_output=True, text=True)
+    result = subprocess.run(
+        [*voiceguide_without("matplotlib"), "progress", "--plot", str(chart)], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "voiceguide: --plot needs matplotlib: pip install 'voiceguide[plot]' (make setup installs it)"]
+        "voiceguide: --plot needs matplotlib: pip install 'voiceguide[plot]' (make setup installs it)"
+    ]
     assert not chart.exists()
 
 

@@ -49,11 +49,11 @@ def renders(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dic
     }
 
 
-def spans(sheet: dict, kind: str) -> list[slice]:  # type: ignore[type-arg]
+def spans(sheet: dict, kind: str) -> list[slice]:
     return [slice(round(e["start"] * SR), round(e["end"] * SR)) for e in sheet["events"] if e["kind"] == kind]
 
 
-def test_the_cue_sheet_names_each_level(renders: dict) -> None:  # type: ignore[type-arg]
+def test_the_cue_sheet_names_each_level(renders: dict) -> None:
     assert renders["usual"]["sheet"]["levels"] == {"music": 0.0, "cues": 0.0}
     assert renders["loud"]["sheet"]["levels"] == {"music": 6.0, "cues": -6.0}
     assert renders["soft"]["sheet"]["levels"] == {"music": -30.0, "cues": 6.0}
@@ -62,7 +62,7 @@ def test_the_cue_sheet_names_each_level(renders: dict) -> None:  # type: ignore[
     np.testing.assert_array_equal(renders["loud"]["voice"], renders["usual"]["voice"])
 
 
-def test_the_stems_carry_each_level(renders: dict) -> None:  # type: ignore[type-arg]
+def test_the_stems_carry_each_level(renders: dict) -> None:
     usual, loud, soft = renders["usual"], renders["loud"], renders["soft"]
     sheet = usual["sheet"]
     # Cues: the same sounds, at their level (to within what the mix's peak guard takes off here and there).
@@ -78,7 +78,7 @@ def test_the_stems_carry_each_level(renders: dict) -> None:  # type: ignore[type
     assert rms_db(soft["music"][quiet]) - rms_db(usual["music"][quiet]) == pytest.approx(-30.0, abs=0.05)
 
 
-def test_the_music_stays_17_db_under_the_voice_inside_speech(renders: dict) -> None:  # type: ignore[type-arg]
+def test_the_music_stays_17_db_under_the_voice_inside_speech(renders: dict) -> None:
     loud = renders["loud"]
     for span in spans(loud["sheet"], "speech"):
         smr = rms_db(loud["voice"][span]) - rms_db(loud["music"][span])

@@ -38,7 +38,7 @@ def test_every_named_script_exists() -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_valid_and_matches_schema(path) -> None:  # type: ignore[no-untyped-def]
+def test_valid_and_matches_schema(path) -> None:
     session = load_session(path, library.Resolver())
     jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema())
     assert session.title

@@ -34,9 +34,9 @@ def both(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> Path:
     return out
 
 
-def ffprobe(path: Path) -> dict:  # type: ignore[type-arg]
+def ffprobe(path: Path) -> dict:
     command = ["ffprobe", "-v", "error", "-of", "json", "-show_chapters", "-show_streams", "-show_format", str(path)]
-    return json.loads(subprocess.run(command, capture_output=True, check=True).stdout)  # type: ignore[no-any-return]
+    return json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
 
 
 def test_both_formats_with_the_same_chapters(both: Path) -> None:

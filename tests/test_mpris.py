@@ -74,7 +74,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -> dic
     return rendered(tmp_path_factory.mktemp("mpris"), "buttons-test", SCRIPT, speech_cache)
 
 
-def play(pulse: Pulse, session: dict, bus_address: str | None) -> subprocess.Popen[str]:  # type: ignore[type-arg]
+def play(pulse: Pulse, session: dict, bus_address: str | None) -> subprocess.Popen[str]:
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     if bus_address is not None:
@@ -97,7 +97,7 @@ def test_playerctl_sees_the_session_pauses_it_resumes_it_skips_and_stops(
     pulse: Pulse,
     session: dict,
     bus: Bus,
-    tmp_path: Path,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     render = session["render"]
     two = session["cues"]["sections"][1]["start"]
@@ -174,7 +174,7 @@ def test_with_no_session_bus_play_plays_the_whole_session_and_says_nothing(
     pulse: Pulse,
     session: dict,
     tmp_path: Path,
-    address: str | None,  # type: ignore[type-arg]
+    address: str | None,
 ) -> None:
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process = play(pulse, session, address)

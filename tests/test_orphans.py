@@ -68,7 +68,7 @@ def test_sigkill_of_an_export_or_a_render_leaves_no_process_behind(
 
 @pytest.mark.slow
 @pytest.mark.playback
-def test_sigkill_of_play_leaves_no_process_behind(tmp_path: Path, pulse) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_of_play_leaves_no_process_behind(tmp_path: Path, pulse) -> None:
     """``play`` over an empty speech cache: the bell sounds while two speech workers make the rest."""
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "empty-cache")}
     kill_when_working([sys.executable, "-m", "voiceguide", "play", "partner-back-massage"], env)

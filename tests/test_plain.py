@@ -44,7 +44,7 @@ def dumb(*args: str) -> str:
     return result.output
 
 
-def test_every_command_that_prints_is_plain_on_a_dumb_terminal(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+def test_every_command_that_prints_is_plain_on_a_dumb_terminal(tmp_path: Path, write) -> None:
     listed = dumb("list").splitlines()
     assert (
         "name: childs-pose; title: Child's pose; kind: technique"
@@ -72,7 +72,7 @@ def test_every_command_that_prints_is_plain_on_a_dumb_terminal(tmp_path: Path, w
 
 
 @pytest.mark.playback
-def test_play_on_a_dumb_terminal_writes_a_line_per_event(pulse: Pulse, session: dict) -> None:  # type: ignore[type-arg]  # noqa: F811
+def test_play_on_a_dumb_terminal_writes_a_line_per_event(pulse: Pulse, session: dict) -> None:
     master, slave = pty.openpty()
     modes = termios.tcgetattr(slave)
     modes[1] &= ~termios.ONLCR  # the terminal adds no \r of its own: every byte is the player's

@@ -47,7 +47,7 @@ def long_session(tmp_path_factory: pytest.TempPathFactory, speech_cache: Path) -
 
 def player(
     pulse: Pulse, session: dict, *args: str, tty: bool = False, target: Path | None = None
-) -> tuple[subprocess.Popen[bytes], Terminal | None]:  # type: ignore[type-arg]
+) -> tuple[subprocess.Popen[bytes], Terminal | None]:
     """``voiceguide play`` on the test server, on a pseudo-terminal when ``tty`` (its keys and
     its status line are the returned terminal's)."""
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
@@ -81,7 +81,7 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
     pulse: Pulse,
     long_session: dict,
     tmp_path: Path,
-    load: str,  # type: ignore[type-arg]
+    load: str,
 ) -> None:
     """Over a minute of session, on a server started just now and on one that has been
     running (and playing) for a while, with the machine quiet and with every core busy."""
@@ -109,7 +109,7 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
 @pytest.mark.parametrize("load", ["quiet", "busy"])
 def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     pulse: Pulse, session: dict, tmp_path: Path, load: str
-) -> None:  # type: ignore[type-arg]
+) -> None:
     render = session["render"]
     with busy_cores() if load == "busy" else contextlib.nullcontext():
         with pulse.recording(tmp_path / "rec.raw") as raw:
@@ -137,7 +137,7 @@ def test_pause_resume_and_quit_are_exact_on_the_device_clock(
     )
 
 
-def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: Path) -> None:
     """The same through the terminal: space, a wait, space; measured on the recording alone."""
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
@@ -168,7 +168,7 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     assert first_mismatch(clean, render, after, resumed + fade) == len(render), "then to the end, sample for sample"
 
 
-def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path) -> None:
     render = session["render"]
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, keys = player(pulse, session, tty=True)
@@ -184,7 +184,7 @@ def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path
     assert np.max(np.abs(heard[offset + last + SR // 10 :])) <= EXACT, "and nothing sounded after it"
 
 
-def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dict, tmp_path: Path) -> None:
     with pulse.recording(tmp_path / "rec.raw") as raw:
         process, _ = player(pulse, session, "--output", "simpleaudio")
         _, err = process.communicate(timeout=120)
@@ -195,7 +195,7 @@ def test_the_simpleaudio_output_plays_the_session_too(pulse: Pulse, session: dic
 
 def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
     pulse: Pulse, session: dict, tmp_path: Path
-) -> None:  # type: ignore[type-arg]
+) -> None:
     """A player waiting on its source (speech not laid out yet) has less queued than the tape
     would take. The tape takes what is ready and waits for the rest while the device still
     has sound; it once padded every such wait with silence, and the session was heard later
@@ -216,7 +216,7 @@ def test_simpleaudio_waits_for_a_player_that_keeps_only_a_little_ahead(
 
 def test_without_portaudio_it_says_so_once_and_plays_through_simpleaudio(
     pulse: Pulse, session: dict, tmp_path: Path
-) -> None:  # type: ignore[type-arg]
+) -> None:
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": session["env"]["VOICEGUIDE_CACHE_DIR"]}
     with pulse.recording(tmp_path / "rec.raw") as raw:
         done = subprocess.run(
@@ -269,7 +269,7 @@ def _mono(sound: np.ndarray) -> np.ndarray:
     return np.asarray(sound, dtype=np.float64)
 
 
-def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: Path) -> None:
     render = session["render"]
     sections = session["cues"]["sections"]
     two = sections[1]["start"]
@@ -295,7 +295,7 @@ def test_next_skips_to_the_next_section(pulse: Pulse, session: dict, tmp_path: P
     )
 
 
-def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_no_sound_device_is_one_clear_line(session: dict, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / ".asoundrc").write_text("pcm.!default { type pulse }\n")
@@ -356,7 +356,7 @@ def test_an_exit_waits_for_the_device_library_to_load() -> None:
     assert (done.returncode, done.stdout.strip(), done.stderr) == (2, "[]", "")
 
 
-def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_an_exported_mp3_plays_with_its_chapters(pulse: Pulse, session: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     subprocess.run(
         [sys.executable, "-m", "voiceguide", "export", str(session["script"]), "-o", str(out)],

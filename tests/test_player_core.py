@@ -24,7 +24,7 @@ def setup() -> tuple[Player, Device, Signal]:
     return Player(source, device), device, source
 
 
-def test_plays_every_sample_in_order_and_keeps_the_queue_ahead(setup) -> None:  # type: ignore[no-untyped-def]
+def test_plays_every_sample_in_order_and_keeps_the_queue_ahead(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 5.0)
@@ -36,7 +36,7 @@ def test_plays_every_sample_in_order_and_keeps_the_queue_ahead(setup) -> None:  
     assert player.transport.fill_at - player.transport.next >= int((AHEAD - 0.1) * SR)
 
 
-def test_pause_ends_at_a_known_sample_and_resumes_a_little_before_it(setup) -> None:  # type: ignore[no-untyped-def]
+def test_pause_ends_at_a_known_sample_and_resumes_a_little_before_it(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 6.0)
@@ -71,7 +71,7 @@ def test_pause_ends_at_a_known_sample_and_resumes_a_little_before_it(setup) -> N
     )
 
 
-def test_next_and_previous_sections(setup) -> None:  # type: ignore[no-untyped-def]
+def test_next_and_previous_sections(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 3.0)
@@ -93,7 +93,7 @@ def test_next_and_previous_sections(setup) -> None:  # type: ignore[no-untyped-d
     assert 20 * SR < player.position() < int(20.5 * SR)
 
 
-def test_skip_while_paused_stays_paused(setup) -> None:  # type: ignore[no-untyped-def]
+def test_skip_while_paused_stays_paused(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 2.0)
@@ -105,7 +105,7 @@ def test_skip_while_paused_stays_paused(setup) -> None:  # type: ignore[no-untyp
     assert player.transport.next == 10 * SR, "never before the start of the section"
 
 
-def test_volume_ramps_within_the_next_block(setup) -> None:  # type: ignore[no-untyped-def]
+def test_volume_ramps_within_the_next_block(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 4.0)
@@ -121,7 +121,7 @@ def test_volume_ramps_within_the_next_block(setup) -> None:  # type: ignore[no-u
     assert player.volume == 100
 
 
-def test_the_end(setup) -> None:  # type: ignore[no-untyped-def]
+def test_the_end(setup) -> None:
     player, device, source = setup
     player.play(55 * SR)
     run_for(player, device, 10.0)
@@ -131,7 +131,7 @@ def test_the_end(setup) -> None:  # type: ignore[no-untyped-def]
     assert np.count_nonzero(out) <= source.length() - 55 * SR, "nothing after the end"
 
 
-def test_quit_cuts_at_once(setup) -> None:  # type: ignore[no-untyped-def]
+def test_quit_cuts_at_once(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 2.0)
@@ -199,7 +199,7 @@ def test_a_partial_fill_hands_over_only_what_is_queued() -> None:
     assert transport.fill(out) == 0 and transport.handed == 1700, "the device, though, gets silence"
 
 
-def test_played_leaves_out_pauses_and_skips(setup) -> None:  # type: ignore[no-untyped-def]
+def test_played_leaves_out_pauses_and_skips(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 3.0)
@@ -214,7 +214,7 @@ def test_played_leaves_out_pauses_and_skips(setup) -> None:  # type: ignore[no-u
     assert player.skipped == ["part 1"]
 
 
-def test_back_restarts_the_section_and_repeat_goes_to_the_last_instruction(setup) -> None:  # type: ignore[no-untyped-def]
+def test_back_restarts_the_section_and_repeat_goes_to_the_last_instruction(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 16.0)  # part 2 began at 10 s; its instruction was at 11 s
@@ -227,7 +227,7 @@ def test_back_restarts_the_section_and_repeat_goes_to_the_last_instruction(setup
     assert 10 * SR <= player.position() < int(10.5 * SR)
 
 
-def test_speaking_follows_the_voice_at_the_device_and_the_marks(setup) -> None:  # type: ignore[no-untyped-def]
+def test_speaking_follows_the_voice_at_the_device_and_the_marks(setup) -> None:
     player, device, _ = setup
     player.play(0)
     run_for(player, device, 0.6)
@@ -242,7 +242,7 @@ def test_speaking_follows_the_voice_at_the_device_and_the_marks(setup) -> None: 
     assert player.state is State.PAUSED and not player.speaking(), "paused: a listener can hear 'continue'"
 
 
-def test_spoken_commands_are_events_like_keys(setup) -> None:  # type: ignore[no-untyped-def]
+def test_spoken_commands_are_events_like_keys(setup) -> None:
     from voiceguide.player.terminal import obey
 
     player, device, _ = setup

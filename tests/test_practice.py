@@ -32,14 +32,30 @@ EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
 
 
 def back_pain(days: str = "mon,wed,fri") -> list[str]:
-    return ["plan", "new", "--goal", "back-pain", "--areas", "back,neck", "--minutes", "10", "--days", days,
-            "--time", "07:30", "--equipment", "tennis ball,yoga mat", "--zone", "Europe/Berlin"]
+    return [
+        "plan",
+        "new",
+        "--goal",
+        "back-pain",
+        "--areas",
+        "back,neck",
+        "--minutes",
+        "10",
+        "--days",
+        days,
+        "--time",
+        "07:30",
+        "--equipment",
+        "tennis ball,yoga mat",
+        "--zone",
+        "Europe/Berlin",
+    ]
 
 
 BACK_PAIN = back_pain()
 
 
-def run(*args: str):  # type: ignore[no-untyped-def]
+def run(*args: str):
     return runner.invoke(app, list(args))
 
 
@@ -106,14 +122,21 @@ def test_plan_new_on_a_terminal_asks_for_each_answer() -> None:
     assert process.wait(60) == 0, seen.decode(errors="replace")
     os.close(master)
     plan = load_plan(home() / "plan.yaml")
-    assert (plan.goal, plan.minutes, plan.time, [d.day for d in plan.days]) == ("stress-relief", 8, "18:15", ["tue", "thu"])
+    assert (plan.goal, plan.minutes, plan.time, [d.day for d in plan.days]) == (
+        "stress-relief",
+        8,
+        "18:15",
+        ["tue", "thu"],
+    )
 
 
 def test_a_hand_edited_plan_with_a_mistake_gives_path_line_col() -> None:
     assert run(*BACK_PAIN).exit_code == 0
     path = home() / "plan.yaml"
     text = path.read_text()
-    broken = text.replace('time: "07:30"', 'time: "25:99"').replace("  wed:\n    - ", "  wed:\n    - chidls-pose: 3m\n    - ")
+    broken = text.replace('time: "07:30"', 'time: "25:99"').replace(
+        "  wed:\n    - ", "  wed:\n    - chidls-pose: 3m\n    - "
+    )
     path.write_text(broken)
     line = broken.splitlines().index('time: "25:99"') + 1
     typo = next(i for i, row in enumerate(broken.splitlines(), 1) if "chidls-pose" in row)
@@ -147,7 +170,9 @@ def test_plan_edit_keeps_a_valid_edit_and_refuses_a_broken_one(tmp_path: Path, m
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
 
 
-def test_notes_are_spoken_before_their_technique_in_show_and_the_cue_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notes_are_spoken_before_their_technique_in_show_and_the_cue_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "library"
     folder.mkdir()
     (folder / "quiet-breath.yaml").write_text(
@@ -169,8 +194,15 @@ def test_notes_are_spoken_before_their_technique_in_show_and_the_cue_sheet(tmp_p
     first = next(i for i, t in enumerate(texts) if "therapist" in t)
     assert first < next(i for i, t in enumerate(texts) if "Sit comfortably" in t)
     listed = json.loads(run("note", "list", "--json").stdout)
-    assert listed == [{"id": 1, "date": dt.date.today().isoformat(), "text": spoken.split(": ", 1)[1],
-                       "technique": "quiet-breath", "avoid": False}]
+    assert listed == [
+        {
+            "id": 1,
+            "date": dt.date.today().isoformat(),
+            "text": spoken.split(": ", 1)[1],
+            "technique": "quiet-breath",
+            "avoid": False,
+        }
+    ]
     assert run("note", "remove", "1").exit_code == 0
     assert spoken not in run("show", "quiet-breath").stdout
     assert run("note", "remove", "1").exit_code == 2
@@ -185,8 +217,13 @@ def test_an_avoided_technique_is_left_out_of_a_new_plan_and_refused_without_a_te
     import subprocess
 
     for command in (["play", "spinal-mobility"], ["export", "spinal-mobility", "-o", str(home() / "out")]):
-        refused = subprocess.run([sys.executable, "-m", "voiceguide", *command], capture_output=True, text=True,
-                                 stdin=subprocess.DEVNULL, timeout=120)
+        refused = subprocess.run(
+            [sys.executable, "-m", "voiceguide", *command],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
         assert refused.returncode == 2, refused.stderr
         lines = [row for row in (refused.stdout + refused.stderr).splitlines() if row.strip()]
         assert len(lines) == 1 and "your therapist advised against Gentle spinal mobility" in lines[0], lines
@@ -211,7 +248,7 @@ def test_today_names_the_session_and_plan_days_are_targets() -> None:
     key = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[dt.datetime.now(ZoneInfo("Europe/Berlin")).weekday()]
     assert data["day"] == key and data["time"] == "07:30" and data["session"].startswith("plan-")
     plan = load_plan(home() / "plan.yaml")
-    assert [t["name"] for t in data["techniques"]] == [i.name for i in plan.day(key).items]  # type: ignore[union-attr]
+    assert [t["name"] for t in data["techniques"]] == [i.name for i in plan.day(key).items]
     assert "Play it: voiceguide play today" in run("today").stdout
     shown = run("show", "today")
     assert shown.exit_code == 0 and "fitted to" in shown.stdout
@@ -260,8 +297,8 @@ def test_reminders_are_weekly_events_with_alarms_that_a_clock_change_does_not_mo
 def test_every_practice_command_has_help() -> None:
     for group, typer_app in (("plan", plan_app), ("note", note_app)):
         for command in typer_app.registered_commands:
-            assert (command.callback.__doc__ or "").strip(), command.name  # type: ignore[union-attr]
-            result = run(group, command.name or "", "-h")  # type: ignore[arg-type]
+            assert (command.callback.__doc__ or "").strip(), command.name
+            result = run(group, command.name or "", "-h")
             assert result.exit_code == 0 and "Usage:" in result.stdout, command.name
 
 
@@ -301,8 +338,12 @@ def test_on_a_terminal_an_avoided_technique_is_asked_about_first(tmp_path: Path)
     assert run("note", "add", "No twisting", "--technique", "spinal-mobility", "--avoid").exit_code == 0
     master, slave = pty.openpty()
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "export", "spinal-mobility", "-o", str(out)],
-                               stdin=slave, stdout=slave, stderr=slave)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "export", "spinal-mobility", "-o", str(out)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
     os.close(slave)
     seen = b""
     deadline = time.monotonic() + 60

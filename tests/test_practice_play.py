@@ -69,11 +69,18 @@ def _tone(path: Path, seconds: float) -> Path:
 
 
 def _play(pulse: Pulse, script: Path) -> subprocess.Popen[str]:
-    env = {**pulse.env, "VOICEGUIDE_HOME": os.environ["VOICEGUIDE_HOME"],
-           "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"]}
+    env = {
+        **pulse.env,
+        "VOICEGUIDE_HOME": os.environ["VOICEGUIDE_HOME"],
+        "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"],
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "play", str(script), "--voice", "system", "--music", "none"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -121,8 +128,11 @@ def test_ctrl_c_after_thirty_seconds_is_recorded(pulse: Pulse, tmp_path: Path) -
     assert process.returncode == 130, err
     (entry,) = recorded()
     assert not entry.finished and MIN_HEARD < entry.heard < 50
-    rows = json.loads(subprocess.run([sys.executable, "-m", "voiceguide", "history", "--json"], capture_output=True,
-                                     text=True, check=True).stdout)
+    rows = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "voiceguide", "history", "--json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert rows[0]["session"] == "long-practice"
 
 

@@ -62,11 +62,11 @@ def samples(seconds: float) -> int:
     return int(round(seconds * SR))
 
 
-def events(sheet: dict, kind: str) -> list[dict]:  # type: ignore[type-arg]
+def events(sheet: dict, kind: str) -> list[dict]:
     return [e for e in sheet["events"] if e["kind"] == kind]
 
 
-def test_cue_sheet_and_audio_agree_in_length(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_cue_sheet_and_audio_agree_in_length(rendered: dict) -> None:
     sheet, mix = rendered["sheet"], rendered["mix"]
     assert sheet["sample_rate"] == SR and mix.shape[1] == 2
     assert len(mix) == samples(sheet["duration"])
@@ -74,7 +74,7 @@ def test_cue_sheet_and_audio_agree_in_length(rendered: dict) -> None:  # type: i
     assert {e["kind"] for e in sheet["events"]} == {"speech", "hold", "breath-in", "breath-out", "chime", "tick"}
 
 
-def test_timing_is_sample_exact(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_timing_is_sample_exact(rendered: dict) -> None:
     sheet = rendered["sheet"]
     holds = events(sheet, "hold")
     assert samples(holds[0]["end"]) - samples(holds[0]["start"]) == 5 * SR
@@ -88,7 +88,7 @@ def test_timing_is_sample_exact(rendered: dict) -> None:  # type: ignore[type-ar
     assert ticks == [k * 2 * SR for k in range(7)]
 
 
-def test_voice_is_heard_only_inside_speech_events(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_voice_is_heard_only_inside_speech_events(rendered: dict) -> None:
     voice, sheet = rendered["voice"][:, 0], rendered["sheet"]
     inside = np.zeros(len(voice), bool)
     for e in events(sheet, "speech"):
@@ -100,7 +100,7 @@ def test_voice_is_heard_only_inside_speech_events(rendered: dict) -> None:  # ty
     assert not np.any(voice[~inside]), "no voice outside speech events"
 
 
-def test_generated_cues_start_on_their_sample(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_generated_cues_start_on_their_sample(rendered: dict) -> None:
     stem, sheet = rendered["cues"][:, 0], rendered["sheet"]
     for e in events(sheet, "tick") + events(sheet, "chime")[:1]:
         a = samples(e["start"])
@@ -109,12 +109,12 @@ def test_generated_cues_start_on_their_sample(rendered: dict) -> None:  # type: 
         assert stem[a - 1] == 0.0
 
 
-def test_stems_add_up_to_the_mix(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_stems_add_up_to_the_mix(rendered: dict) -> None:
     total = rendered["voice"] + rendered["music"] + rendered["cues"]
     assert np.max(np.abs(total - rendered["mix"])) <= 1.01 / 32768
 
 
-def test_music_ducks_under_the_voice_and_only_there(rendered: dict) -> None:  # type: ignore[type-arg]
+def test_music_ducks_under_the_voice_and_only_there(rendered: dict) -> None:
     voice, music, sheet = rendered["voice"][:, 0], rendered["music"][:, 0], rendered["sheet"]
     for e in events(sheet, "speech"):
         a, b = samples(e["start"]), samples(e["end"])
@@ -138,7 +138,7 @@ def test_music_ducks_under_the_voice_and_only_there(rendered: dict) -> None:  # 
     assert title_end < samples(sit["start"])
 
 
-def test_deterministic_and_seeded(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_deterministic_and_seeded(rendered: dict, tmp_path: Path) -> None:
     again = tmp_path / "again.wav"
     render(str(rendered["script"]), "-o", str(again))
     assert again.read_bytes() == (rendered["folder"] / "out.wav").read_bytes()
@@ -147,7 +147,7 @@ def test_deterministic_and_seeded(rendered: dict, tmp_path: Path) -> None:  # ty
     assert other.read_bytes() != again.read_bytes()
 
 
-def test_mp3_output_and_refusal_to_overwrite(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_mp3_output_and_refusal_to_overwrite(rendered: dict, tmp_path: Path) -> None:
     out = tmp_path / "out.mp3"
     render(str(rendered["script"]), "-o", str(out))
     audio = decode(out)
@@ -180,7 +180,7 @@ def test_length_fitting_and_refusal(tmp_path: Path) -> None:
     assert not (tmp_path / "b.wav").exists()
 
 
-def test_user_music_file(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_user_music_file(rendered: dict, tmp_path: Path) -> None:
     tune = tmp_path / "tune.mp3"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=330:d=3", "-ac", "1", str(tune)], check=True)
     render(str(rendered["script"]), "-o", str(tmp_path / "m.wav"), "--music", str(tune), "--stems", str(tmp_path / "s"))
@@ -191,7 +191,7 @@ def test_user_music_file(rendered: dict, tmp_path: Path) -> None:  # type: ignor
     assert abs(np.argmax(spectrum) - 330) <= 2
 
 
-def test_missing_ffmpeg_is_one_clear_line(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_missing_ffmpeg_is_one_clear_line(rendered: dict, tmp_path: Path) -> None:
     env = {**os.environ, "PATH": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "voiceguide", "render", str(rendered["script"]), "-o", str(tmp_path / "x.mp3")],
@@ -240,7 +240,7 @@ def _render_cli(script: Path, out: Path, cache: Path) -> subprocess.Popen[str]:
     )
 
 
-def test_two_renders_at_once_over_one_cold_cache(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_two_renders_at_once_over_one_cold_cache(rendered: dict, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     runs = [_render_cli(rendered["script"], tmp_path / f"{n}.wav", cache) for n in ("a", "b")]
     for run in runs:
@@ -250,7 +250,7 @@ def test_two_renders_at_once_over_one_cold_cache(rendered: dict, tmp_path: Path)
     assert (tmp_path / "a.wav").read_bytes() == (rendered["folder"] / "out.wav").read_bytes()
 
 
-def test_a_damaged_cache_heals_and_renders_the_same(rendered: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_a_damaged_cache_heals_and_renders_the_same(rendered: dict, tmp_path: Path) -> None:
     from voiceguide import library
     from voiceguide.render import RenderOptions, prepare
     from voiceguide.speech_cache import SpeechCache

@@ -359,7 +359,7 @@ def test_the_feed_parses_back(server: Server, folder: Path, mp3: bytes) -> None:
     assert root.tag == "rss" and root.get("version") == "2.0"
     channel = root.find("channel")
     assert channel is not None and channel.findtext("title") == "voiceguide"
-    assert channel.find(f"{ITUNES}image").get("href") == server.local_url("cover.png")  # type: ignore[union-attr]
+    assert channel.find(f"{ITUNES}image").get("href") == server.local_url("cover.png")
     items = channel.findall("item")
     titles = [item.findtext("title") for item in items]
     assert "Shoulder rolls" in titles and len(titles) == len(set(titles))
@@ -400,7 +400,7 @@ def test_the_feed_parses_back(server: Server, folder: Path, mp3: bytes) -> None:
             (f.start_time / 1000, f.end_time / 1000, str(f.sub_frames["TIT2"])) for f in frames
         ]
     shoulder = next(item for item in items if item.findtext("title") == "Shoulder rolls")
-    assert int(shoulder.find("enclosure").get("length")) == len(mp3)  # type: ignore[union-attr,arg-type]
+    assert int(shoulder.find("enclosure").get("length")) == len(mp3)
 
 
 def test_the_guid_is_stable_across_restarts(server: Server, folder: Path, speech_cache: Path, mp3: bytes) -> None:
@@ -436,7 +436,7 @@ def test_lan_prints_the_lan_url_and_its_qr_code(folder: Path, speech_cache: Path
         # Bound to every interface, reached through the loopback address only.
         assert running.get(running.path()).status == 200
         feed = ET.fromstring(running.get(running.path("feed.xml")).body)
-        assert feed.find("channel/link").text == running.local_url()  # type: ignore[union-attr]
+        assert feed.find("channel/link").text == running.local_url()
     finally:
         running.stop()
 

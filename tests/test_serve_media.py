@@ -52,7 +52,7 @@ def test_the_lock_screen_shows_the_session_and_its_buttons_move_through_it(tmp_p
             assert len(starts) == 3
 
             def metadata() -> dict[str, Any]:
-                return page.evaluate(  # type: ignore[no-any-return]
+                return page.evaluate(
                     """() => { const m = navigator.mediaSession.metadata;
                     return m && { title: m.title, artist: m.artist, album: m.album, art: m.artwork.map(a => a.src) }; }"""
                 )

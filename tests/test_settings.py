@@ -48,7 +48,7 @@ def test_a_command_takes_the_file_and_a_flag_overrides_it() -> None:
     assert defaults["play"] == {"pace": "slow", "device": "simpleaudio"}
     assert "output" not in defaults["render"]  # render's --output is a file, not the sound output
     parent = root.make_context("voiceguide", ["play"], default_map=defaults, resilient_parsing=True)
-    play = root.commands["play"]  # type: ignore[attr-defined]
+    play = root.commands["play"]
     assert play.make_context("play", [], parent=parent).params["pace"] == "slow"
     assert play.make_context("play", ["--pace", "fast"], parent=parent).params["pace"] == "fast"
 

@@ -72,7 +72,7 @@ def test_cues_are_gentle(sound: np.ndarray) -> None:
     assert 20 * np.log10(np.max(np.abs(sound))) <= -17.9
 
 
-def test_user_music_file_loops_with_a_crossfade(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_user_music_file_loops_with_a_crossfade(tmp_path) -> None:
     import subprocess
 
     path = tmp_path / "one-second.ogg"

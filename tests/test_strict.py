@@ -131,7 +131,7 @@ def _holds(steps: tuple[Step, ...]) -> list[Hold]:
 
 
 def _held(script: Script, choice: object, guidance: str) -> list[Wait]:
-    items = technique_items(script, choice, routine=True, first=False, guidance=guidance)  # type: ignore[arg-type]
+    items = technique_items(script, choice, routine=True, first=False, guidance=guidance)
     return [i for i in items if isinstance(i, Wait) and i.kind == "hold"]
 
 

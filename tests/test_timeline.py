@@ -173,7 +173,7 @@ def test_layout_invariants(script: Script, counts: float, seconds: float) -> Non
     assert all(a.end <= b.start for a, b in zip(speech, speech[1:], strict=False)), "the voice never talks over itself"
     spans = [e for e in tl.events if e.kind in ("hold", "pause")]
     waits = [i for i in plan.items if type(i).__name__ == "Wait"]
-    assert [e.length for e in spans] == [int(round(w.seconds * SR)) for w in waits]  # type: ignore[attr-defined]
+    assert [e.length for e in spans] == [int(round(w.seconds * SR)) for w in waits]
     spoken = [s for i in plan.items if isinstance(i, Speak) for s in sentences(i.text)]
     assert [e.text for e in speech if e.text not in ("Breathe in.", "Breathe out.")] == spoken
 
@@ -206,5 +206,5 @@ def test_impossible_length_gives_the_feasible_range() -> None:
 def test_without_length_the_middle_of_each_range() -> None:
     session = library.load("childs-pose")
     plan = build(session, settle(session, words_length, DEFAULT_PACE))
-    hold = next(i for i in plan.items if type(i).__name__ == "Wait" and i.kind == "hold")  # type: ignore[attr-defined]
-    assert hold.seconds == 105.0  # type: ignore[attr-defined]
+    hold = next(i for i in plan.items if type(i).__name__ == "Wait" and i.kind == "hold")
+    assert hold.seconds == 105.0

@@ -101,7 +101,7 @@ def test_calm_pace_words_a_minute(engine: str) -> None:
         store = speech_store(RenderOptions(voice=engine, pace=pace))
         plan = build(library.load(name))
         store.ensure([s for p in plan.phrases() for s in sentences(p)])
-        return cue_sheet(lay_out(plan, store.length, store.spec.pace))["events"]  # type: ignore[no-any-return]
+        return cue_sheet(lay_out(plan, store.length, store.spec.pace))["events"]
 
     def rates(name: str, pace: str) -> tuple[float, float]:
         return word_rates(sheet(name, pace), PACES[pace], BREATH_WORDS.values())

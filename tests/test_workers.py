@@ -88,7 +88,7 @@ def test_a_worker_killed_midway_is_an_error_not_a_hang() -> None:
 
 @pytest.mark.slow
 @pytest.mark.playback
-def test_q_while_speech_workers_start_says_nothing_and_leaves_nothing(tmp_path: Path, pulse) -> None:  # type: ignore[no-untyped-def]
+def test_q_while_speech_workers_start_says_nothing_and_leaves_nothing(tmp_path: Path, pulse) -> None:
     """q the moment two speech workers appear (they are still starting), over an empty cache."""
     done = quit_during_synthesis(pulse.env, tmp_path, 0.0)
     assert done.workers >= 1, "q came while the speech workers were there"

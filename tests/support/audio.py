@@ -30,7 +30,7 @@ class WavView:
         return len(self.data)
 
     def __getitem__(self, key: object) -> np.ndarray:
-        part = np.asarray(self.data[key], dtype=np.float64)  # type: ignore[index]
+        part = np.asarray(self.data[key], dtype=np.float64)
         return part if self.tag == 3 else part / 32768.0
 
 
@@ -63,8 +63,8 @@ def ebur128(path: Path) -> tuple[float, float]:
         check=True,
     ).stderr
     summary = log[log.rindex("Summary:") :]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
-    peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.inf]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.inf]+) dBFS", summary).group(1))
     return integrated, peak
 
 

@@ -87,7 +87,7 @@ def fade_start(recording: np.ndarray, render: np.ndarray, offset: int, near: int
     return _best(recording, render, offset, range(near - span, near + span), lambda n: (n, shape))
 
 
-def _best(recording: np.ndarray, render: np.ndarray, offset: int, candidates: range, piece) -> int:  # type: ignore[no-untyped-def]
+def _best(recording: np.ndarray, render: np.ndarray, offset: int, candidates: range, piece) -> int:
     errors = []
     for n in candidates:
         begin, shape = piece(n)
@@ -240,7 +240,7 @@ class Heard:
     last: int  # the sample after the last one heard before the sound was cut at quit
 
 
-def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) -> Heard:  # type: ignore[type-arg]
+def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) -> Heard:
     """Measure what ``tests/drive.py`` did (``said`` is what it printed) on the recording. Each
     moment is measured against the session's offset just before it, so that a stall elsewhere
     (a busy machine may cause one; it costs no sample) does not move it."""

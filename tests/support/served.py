@@ -50,7 +50,7 @@ class Server:
     def _first_line(self, deadline: float) -> str:
         assert self.process.stdout is not None
         found: list[str] = []
-        reader = threading.Thread(target=lambda: found.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader = threading.Thread(target=lambda: found.append(self.process.stdout.readline()), daemon=True)
         reader.start()
         reader.join(deadline)
         if not found or not found[0]:
@@ -60,7 +60,7 @@ class Server:
 
     @staticmethod
     def _collect(stream: object, into: list[str]) -> None:
-        for line in stream:  # type: ignore[attr-defined]
+        for line in stream:
             into.append(line)
 
     def _wait_until_answering(self, deadline: float) -> None:

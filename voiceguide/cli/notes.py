@@ -66,7 +66,7 @@ def note_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not found:
-        print("No notes yet. Add one with: voiceguide note add \"...\" --technique NAME")
+        print('No notes yet. Add one with: voiceguide note add "..." --technique NAME')
     for n in found:
         about = f"  [{'avoid ' if n.avoid else ''}{n.technique}]" if n.technique else ""
         print(f"{n.id:>3}  {n.date.isoformat()}  {n.text}{about}")

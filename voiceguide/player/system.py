@@ -96,7 +96,7 @@ def own_stderr() -> None:
         own = os.dup(2)
     except (OSError, ValueError, io.UnsupportedOperation):
         return
-    sys.stderr = open(  # noqa: SIM115  (it lives as long as the process, like the stderr it stands for)
+    sys.stderr = open(  # it lives as long as the process, like the stderr it stands for
         own, "w", buffering=1, encoding=stream.encoding, errors=stream.errors, closefd=True
     )
 

@@ -162,7 +162,7 @@ def parse(text: str, where: str) -> Plan:
         try:
             created = dt.date.fromisoformat(str(fields["created"].value))
         except ValueError:
-            fail(fields["created"], "created must be a date such as \"2026-12-01\"")
+            fail(fields["created"], 'created must be a date such as "2026-12-01"')
     days = _days(fields["days"], fail) if "days" in fields else ()
     if problems:
         raise ScriptError(problems)
@@ -223,7 +223,7 @@ def _days(node: Node, fail: Fail) -> tuple[Day, ...]:
 def _item(node: Node, names: list[str], fail: Fail) -> Item | None:
     seconds: float | None = None
     if node.kind == "map" and len(node.items()) == 1:
-        (key, value), = node.items()
+        ((key, value),) = node.items()
         name_node = key
         try:
             seconds = parse_duration(str(value.value))

@@ -69,7 +69,7 @@ class Recorder:
         try:
             with history.opened(home.history_path()):
                 pass
-        except Exception as exc:  # noqa: BLE001 - nothing about the history may stop a session
+        except Exception as exc:  # nothing about the history may stop a session
             recorder._warn(exc)
         return recorder
 
@@ -96,7 +96,7 @@ class Recorder:
         )
         try:
             history.add(home.history_path(), practice)
-        except Exception as exc:  # noqa: BLE001 - nothing about the history may stop a session
+        except Exception as exc:  # nothing about the history may stop a session
             self._warn(exc)
             return False
         return True

@@ -45,9 +45,7 @@ def chapters_json(chapters: tuple[Chapter, ...], title: str) -> bytes:
         "version": CHAPTERS_VERSION,
         "title": title,
         "author": ARTIST,
-        "chapters": [
-            {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title} for c in chapters
-        ],
+        "chapters": [{"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title} for c in chapters],
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
