@@ -30,8 +30,11 @@ CHECK = 2.0  # seconds between delay checks
 LATEST = 0.5  # seconds: the longest delay looked for beyond the timestamps
 EARLIEST = 0.1  # seconds: how far the echo may seem to come before the timestamps say
 LEAD = 0.02  # seconds the canceller's far end runs ahead of the estimated delay
+STEADY = 0.004  # seconds: the far end is read on without a seam unless the timestamps move more
 JUMP = 0.008  # seconds: a change of the delay beyond this starts the canceller over
-CONVERGED_DB = 10.0  # echo taken away before the listener hears through the session's voice
+CONVERGED_DB = (
+    20.0  # echo taken away before the listener hears through the session's voice (Whisper hears a voice 10 dB down)
+)
 ACTIVE = 1e-5  # mean square of a far-end frame that counts as playing (-50 dBFS)
 CLEAR = 6.0  # a correlation peak counts when it stands this many deviations above the rest
 
@@ -62,10 +65,12 @@ class Cancelled:
         self.converged = False
         self.checks = 0  # correlations run
         self.level = 0.0  # mean square of the last block after cancelling
-        self.residual = 0.0  # mean square the echo typically leaves while the session plays
+        self.residual = 0.0  # mean square the echo leaves while the session plays (its loud tenth)
         self._window = int(WINDOW * RATE) // 512 + 1  # blocks
         self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=self._window)
         self._next_check = 0.0
+        self._candidate: float | None = None  # a different delay, found once
+        self._far_at = -1e9  # where the far end for the next block starts (PortAudio's clock)
         self._settle = int(1.0 * RATE / FRAME)  # frames of playback that show whether it converged
         self._since: deque[tuple[float, float]] = deque(maxlen=self._settle)  # (mic, out) while playing
         self._leftover: deque[float] = deque(maxlen=200)
@@ -91,7 +96,11 @@ class Cancelled:
 
     def _cancel(self, block: np.ndarray, t: float) -> np.ndarray:
         delay = self.delay if self.delay is not None else 0.0
-        far = self.playback.at(t - (delay - LEAD), len(block))
+        wanted = t - (delay - LEAD)
+        if abs(wanted - self._far_at) > STEADY:  # a timestamp's jitter is not a jump of the far end
+            self._far_at = wanted
+        far = self.playback.at(self._far_at, len(block))
+        self._far_at += len(block) / RATE
         if far is None:
             return block
         out = np.empty_like(block)
@@ -107,7 +116,7 @@ class Cancelled:
 
     def _update(self) -> None:
         if self._leftover:
-            self.residual = float(np.median(self._leftover))
+            self.residual = float(np.percentile(self._leftover, 90))
         if self.converged or len(self._since) < self._settle:
             return
         mic = sum(m for m, _ in self._since)
@@ -127,12 +136,19 @@ class Cancelled:
         if clarity < CLEAR:
             return
         found = LATEST - lag / RATE
-        if self.delay is None or abs(found - self.delay) > JUMP:
-            if self.delay is not None:
-                self.canceller.reset()
-            self.converged = False
-            self._since.clear()
-        self.delay = found
+        if self.delay is not None and abs(found - self.delay) <= JUMP:
+            self.delay, self._candidate = found, None
+            return
+        # A new delay counts once two checks in a row agree on it: one odd peak (the talker, a
+        # quiet stretch of music) must not throw away what the canceller has learnt.
+        candidate, self._candidate = self._candidate, found
+        if self.delay is not None and (candidate is None or abs(found - candidate) > JUMP):
+            return
+        if self.delay is not None:
+            self.canceller.reset()
+        self.converged = False
+        self._since.clear()
+        self.delay, self._candidate = found, None
 
 
 def hear_through(source: Source, sample_rate: int) -> tuple[Cancelled, Playback]:

@@ -30,6 +30,8 @@ RATE = 16000
 FRAME = 256  # samples: 16 ms, two per detector frame
 LATENCY = FRAME  # samples the cancelled sound comes out late (the residual suppressor's window)
 FILTER = 0.25  # seconds of echo path the adaptive filter covers (the room's reverberation that matters)
+SUPPRESS = -60  # dB the residual echo is pushed down while nobody speaks (speex's default: -40)
+SUPPRESS_TALKING = -25  # dB while someone does (default -15): the session's voice must not trip the detector
 HIDE = "VOICEGUIDE_NO_SPEEXDSP"
 INSTALL = "libspeexdsp is missing; install libspeexdsp1 (Debian, Ubuntu) or speexdsp (Fedora, Homebrew)"
 
@@ -113,7 +115,7 @@ class SpeexCanceller:
         lib.speex_preprocess_ctl(self._pre, _PRE_SET_ECHO_STATE, ctypes.c_void_p(self._echo))
         off = ctypes.c_int(0)  # its noise suppressor would dull the quiet talker Whisper needs
         lib.speex_preprocess_ctl(self._pre, _PRE_SET_DENOISE, ctypes.byref(off))
-        for request, db in ((_PRE_SET_ECHO_SUPPRESS, -40), (_PRE_SET_ECHO_SUPPRESS_ACTIVE, -15)):
+        for request, db in ((_PRE_SET_ECHO_SUPPRESS, SUPPRESS), (_PRE_SET_ECHO_SUPPRESS_ACTIVE, SUPPRESS_TALKING)):
             value = ctypes.c_int(db)
             lib.speex_preprocess_ctl(self._pre, request, ctypes.byref(value))
         self._out = np.zeros(FRAME, np.int16)
