@@ -122,14 +122,14 @@ def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]
     heard: list[tuple[Heard, float]] = []  # and the CPU seconds the recogniser spent on it
     spent_on = [0.0]
 
-    class Timed:  # the recogniser's CPU time, not the wall time: this machine is shared
+    class Timed:  # the recogniser's CPU time (all its threads), not the wall time: this machine is shared
         def load(self) -> None:
             recogniser.load()  # type: ignore[attr-defined]
 
         def transcribe(self, samples: np.ndarray) -> str:
-            began = time.thread_time()
+            began = time.process_time()
             text: str = recogniser.transcribe(samples)  # type: ignore[attr-defined]
-            spent_on[0] += time.thread_time() - began
+            spent_on[0] += time.process_time() - began
             return text
 
     def on_heard(h: Heard) -> None:

@@ -70,6 +70,7 @@ class Cancelled:
         self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=self._window)
         self._next_check = 0.0
         self._candidate: float | None = None  # a different delay, found once
+        self._resets = canceller.resets
         self._far_at = -1e9  # where the far end for the next block starts (PortAudio's clock)
         self._settle = int(1.0 * RATE / FRAME)  # frames of playback that show whether it converged
         self._since: deque[tuple[float, float]] = deque(maxlen=self._settle)  # (mic, out) while playing
@@ -115,6 +116,10 @@ class Cancelled:
         return out
 
     def _update(self) -> None:
+        if self.canceller.resets != self._resets:  # it started over: deaf through the voice till it learns again
+            self._resets = self.canceller.resets
+            self.converged = False
+            self._since.clear()
         if self._leftover:
             self.residual = float(np.percentile(self._leftover, 90))
         if self.converged or len(self._since) < self._settle:

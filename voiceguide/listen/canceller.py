@@ -32,6 +32,7 @@ LATENCY = FRAME  # samples the cancelled sound comes out late (the residual supp
 FILTER = 0.25  # seconds of echo path the adaptive filter covers (the room's reverberation that matters)
 SUPPRESS = -60  # dB the residual echo is pushed down while nobody speaks (speex's default: -40)
 SUPPRESS_TALKING = -25  # dB while someone does (default -15): the session's voice must not trip the detector
+ASTRAY = 30  # frames: the filter is started over after this many in a row gone astray (the library's own: 50)
 HIDE = "VOICEGUIDE_NO_SPEEXDSP"
 INSTALL = "libspeexdsp is missing; install libspeexdsp1 (Debian, Ubuntu) or speexdsp (Fedora, Homebrew)"
 
@@ -45,6 +46,7 @@ _PRE_SET_ECHO_STATE = 24
 
 class Canceller(Protocol):
     name: str
+    resets: int  # times it started over (what it had learnt of the room is gone)
 
     def cancel(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
         """``near`` (the microphone) less the echo of ``far`` (the playback that lines up with it):
@@ -119,6 +121,8 @@ class SpeexCanceller:
             value = ctypes.c_int(db)
             lib.speex_preprocess_ctl(self._pre, request, ctypes.byref(value))
         self._out = np.zeros(FRAME, np.int16)
+        self._astray = 0  # frames in a row in which the filter took away more than the microphone heard
+        self.resets = 0  # times the filter was started over
 
     def cancel(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
         rec, play = _int16(near), _int16(far)
@@ -126,12 +130,21 @@ class SpeexCanceller:
             raise ValueError(f"the canceller takes frames of {FRAME} samples")
         out = self._out
         self._lib.speex_echo_cancellation(self._echo, rec.ctypes.data, play.ctypes.data, out.ctypes.data)
+        # The filter has gone astray when it takes away more than there was, frame after frame. The
+        # library resets itself after 50 such frames, and says so on stderr, which is not its to
+        # write on: reset it a little sooner, quietly.
+        error, heard = float(np.dot(out, out.astype(np.float64))), float(np.dot(rec, rec.astype(np.float64)))
+        self._astray = self._astray + 1 if error > heard + FRAME * 10000 else 0
+        if self._astray >= ASTRAY:
+            self.reset()
         self._lib.speex_preprocess_run(self._pre, out.ctypes.data)
         return out.astype(np.float32) / 32768.0
 
     def reset(self) -> None:
         if self._echo:
             self._lib.speex_echo_state_reset(self._echo)
+        self._astray = 0
+        self.resets += 1
 
     def close(self) -> None:
         echo, pre = getattr(self, "_echo", None), getattr(self, "_pre", None)

@@ -60,6 +60,10 @@ class Listener:
     confirmation sounds); it is asked once per 32 ms block, from the capture thread, so it must be
     quick and thread-safe. Blocks captured while it is true, and for ``tail`` seconds after, are
     never heard. Every callback runs on the listener's thread.
+
+    ``ducking`` (the echo canceller's ``Playback``) lowers the session once the detector's speech
+    probability has held for ``ONSET`` seconds, on a sound well above what the echo leaves, and
+    restores it once that speech has been heard (after its command, if it was one).
     """
 
     def __init__(
@@ -150,7 +154,9 @@ class Listener:
         assert self.ducking is not None
         self._levels.append(float(getattr(self.source, "level", 0.0)))
         if self.ducked:
-            if not detector.in_speech:
+            wake = self._wake  # "voice guide," heard alone: the command word is still to come
+            waiting = wake is not None and detector.position - wake.end <= JOIN * RATE
+            if not detector.in_speech and not waiting:
                 self.ducking.restore()
                 self.ducked = False
             return
