@@ -29,8 +29,10 @@ WINDOW = 3.0  # seconds of microphone correlated with the playback
 CHECK = 2.0  # seconds between delay checks
 LATEST = 0.5  # seconds: the longest delay looked for beyond the timestamps
 EARLIEST = 0.1  # seconds: how far the echo may seem to come before the timestamps say
-LEAD = 0.02  # seconds the canceller's far end runs ahead of the estimated delay
-STEADY = 0.004  # seconds: the far end is read on without a seam unless the timestamps move more
+LEAD = 0.04  # seconds the canceller's far end runs ahead of the estimated delay (more than STEADY lets it wander)
+STEADY = (
+    0.03  # seconds: the far end is read on without a seam unless the timestamps move more (their jitter is not a jump)
+)
 JUMP = 0.008  # seconds: a change of the delay beyond this starts the canceller over
 CONVERGED_DB = (
     20.0  # echo taken away before the listener hears through the session's voice (Whisper hears a voice 10 dB down)
