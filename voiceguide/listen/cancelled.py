@@ -128,7 +128,7 @@ class Cancelled:
             return
         mic = sum(m for m, _ in self._since)
         left = sum(o for _, o in self._since) + 1e-12
-        self.converged = 10 * np.log10(mic / left + 1e-12) >= CONVERGED_DB
+        self.converged = bool(10 * np.log10(mic / left + 1e-12) >= CONVERGED_DB)
 
     def _check_delay(self, now: float) -> None:
         if len(self._history) < self._window:
@@ -140,7 +140,7 @@ class Cancelled:
             return
         self.checks += 1
         lag, clarity = gcc_delay(near, far)
-        if clarity < CLEAR:
+        if clarity < CLEAR or lag in (0, len(far) - len(near)):  # at the range's edge: no peak, a slope
             return
         found = LATEST - lag / RATE
         if self.delay is not None and abs(found - self.delay) <= JUMP:

@@ -32,7 +32,7 @@ LATENCY = FRAME  # samples the cancelled sound comes out late (the residual supp
 FILTER = 0.25  # seconds of echo path the adaptive filter covers (the room's reverberation that matters)
 SUPPRESS = -60  # dB the residual echo is pushed down while nobody speaks (speex's default: -40)
 SUPPRESS_TALKING = -25  # dB while someone does (default -15): the session's voice must not trip the detector
-ASTRAY = 15  # frames: the filter is started over after this many in a row gone astray (the library waits for 50, then complains)
+ASTRAY = 15  # frames gone astray in a row before the filter starts over (the library: 50, and it complains)
 HIDE = "VOICEGUIDE_NO_SPEEXDSP"
 INSTALL = "libspeexdsp is missing; install libspeexdsp1 (Debian, Ubuntu) or speexdsp (Fedora, Homebrew)"
 

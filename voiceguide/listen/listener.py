@@ -28,7 +28,7 @@ from voiceguide.listen.recogniser import Recogniser
 
 JOIN = 1.0  # seconds: wake words heard alone join the speech that follows this soon ("voice guide, ... pause")
 TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
-ONSET = 0.22  # seconds the speech probability must hold before the session is ducked
+ONSET = 0.3  # seconds the speech probability must hold before the session is ducked
 OVER_ECHO = 10.0  # how many times the echo's residual power the speech must be, to duck for it
 
 
