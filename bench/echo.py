@@ -31,7 +31,7 @@ from scipy import signal
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.listening import COMMAND_PHRASES, RATE, Rendered, holds, render, room, spoken  # noqa: E402
+from tests.support.listening import COMMAND_PHRASES, RATE, Rendered, holds, render, room, spoken  # noqa: E402
 
 SCRIPT = REPO / "scripts" / "partner-back-massage.yaml"
 VOICES = ("natural", "system")
@@ -71,7 +71,7 @@ class Room:
         for start in range(0, n - BLOCK + 1, BLOCK):
             began = time.process_time()
             out = self.speaker[start : start + BLOCK].copy()
-            self.playback(out, start / RATE)  # type: ignore[operator]
+            self.playback(out, start / RATE)
             wet = signal.oaconvolve(out, ir)
             echo[start + delay : start + delay + len(wet)] += wet
             mic = echo[start : start + BLOCK] + self.talker[start : start + BLOCK]
@@ -124,11 +124,11 @@ def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]
 
     class Timed:  # the recogniser's CPU time (all its threads), not the wall time: this machine is shared
         def load(self) -> None:
-            recogniser.load()  # type: ignore[attr-defined]
+            recogniser.load()
 
         def transcribe(self, samples: np.ndarray) -> str:
             began = time.process_time()
-            text: str = recogniser.transcribe(samples)  # type: ignore[attr-defined]
+            text: str = recogniser.transcribe(samples)
             spent_on[0] += time.process_time() - began
             return text
 
@@ -139,7 +139,7 @@ def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]
     room_ = Room(speaker, talker, speech, None)
     source, playback = hear_through(room_, RATE)
     room_.playback = playback
-    listener = Listener(Timed(), lambda c: None, lambda: False, source=source, on_heard=on_heard, ducking=playback)  # type: ignore[arg-type]
+    listener = Listener(Timed(), lambda c: None, lambda: False, source=source, on_heard=on_heard, ducking=playback)
     before = time.process_time()
     listener.start()
     listener.join()

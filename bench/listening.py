@@ -86,20 +86,20 @@ def run(bench: Bench) -> Figures:
             "through the virtual microphone (phrase end → command)", "; ".join(parts),
             "≥ 19 of 20 within 2 s; median ≤ 1.2 s", met)
     )  # fmt: skip
-    minutes = float(next(iter(selfs.values()))["minutes"])  # type: ignore[arg-type]
+    minutes = float(next(iter(selfs.values()))["minutes"])
     rows.append(
         Row(14, f"never self-triggered: the whole {script.stem} ({minutes:.1f} min) and its echo, fed to the "
             "listener faster than real time", "; ".join(
-                f"{v}: **{len(t['commands'])}** commands ({t['segments']} segments heard)" for v, t in selfs.items()),  # type: ignore[arg-type]
+                f"{v}: **{len(t['commands'])}** commands ({t['segments']} segments heard)" for v, t in selfs.items()),
             "0", all(not t["commands"] and not t["failure"] for t in selfs.values()))
     )  # fmt: skip
     rows.append(
         Row(15, f"noise: {noise_seconds / 60:.1f} min of the session's music, breathing sounds and speech-shaped "
-            "noise", f"**{len(noise['commands'])}** commands ({noise['segments']} segments heard)", "0",  # type: ignore[arg-type]
+            "noise", f"**{len(noise['commands'])}** commands ({noise['segments']} segments heard)", "0",
             not noise["commands"] and not noise["failure"])
     )  # fmt: skip
-    session_cpu = {v: float(t["cpu"]) for v, t in selfs.items()}  # type: ignore[arg-type]
-    mic_cpu = {v: float(t["cpu"]) for v, t in caught.items()}  # type: ignore[arg-type]
+    session_cpu = {v: float(t["cpu"]) for v, t in selfs.items()}
+    mic_cpu = {v: float(t["cpu"]) for v, t in caught.items()}
     rows.append(
         Row(16, "CPU of listening, share of one core", "over the whole session, fed as fast as it goes: "
             + ", ".join(f"{v} {c:.1%}" for v, c in session_cpu.items())

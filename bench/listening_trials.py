@@ -53,7 +53,7 @@ def pacat(samples: np.ndarray, sink: str) -> subprocess.Popen[bytes]:
     import threading
 
     data = np.asarray(samples, "<f4").tobytes()
-    threading.Thread(target=lambda: (player.stdin.write(data), player.stdin.close()), daemon=True).start()  # type: ignore[union-attr]
+    threading.Thread(target=lambda: (player.stdin.write(data), player.stdin.close()), daemon=True).start()
     return player
 
 

@@ -137,7 +137,9 @@ def test_commands_in_holds_are_caught_over_the_session_and_its_echo(
         assert start / RATE - 0.3 <= at <= end / RATE, "each command is heard where it was said"
 
 
-def test_the_session_never_hears_its_own_voice(recogniser: WhisperRecogniser, speech_cache: Path, tmp_path: Path) -> None:
+def test_the_session_never_hears_its_own_voice(
+    recogniser: WhisperRecogniser, speech_cache: Path, tmp_path: Path
+) -> None:
     """A script that breaks the rule says the commands itself: the listener must still not obey."""
     script = tmp_path / "self.yaml"
     script.write_text(

@@ -22,6 +22,7 @@ from .support.pulse import Microphone, Pulse
 
 pytestmark = pytest.mark.playback
 
+
 class ListenTest:
     """``voiceguide listen-test --json`` on the test server, every line it prints kept in order."""
 
@@ -45,7 +46,7 @@ class ListenTest:
         of listening), once printed; None if none is within ``timeout``."""
 
         def found() -> dict[str, object] | None:
-            return next((h for h in self.lines[since:] if float(h.get("start", 0.0)) > after), None)  # type: ignore[arg-type]
+            return next((h for h in self.lines[since:] if float(h.get("start", 0.0)) > after), None)
 
         with self.arrived:
             self.arrived.wait_for(lambda: found() is not None or self.process.poll() is not None, timeout)
@@ -84,7 +85,7 @@ def test_commands_are_caught_through_the_microphone_and_near_misses_are_not(
             first = listening.line(seen, 60, bound)
             firsts.append(first)
             if first is not None:
-                bound = float(first["start"]) + len(clip) / RATE  # type: ignore[arg-type]
+                bound = float(first["start"]) + len(clip) / RATE
             mic.say(np.zeros(len(clip) + RATE // 2, np.float32)).wait(30)
         music.terminate()
         assert firsts[-1] is not None, "the last command was heard"
@@ -94,8 +95,8 @@ def test_commands_are_caught_through_the_microphone_and_near_misses_are_not(
     segments = listening.lines[1:]
     results, everything = [], []
     for first, clip in zip(firsts[:-1], clips[:-1], strict=True):
-        start = float(first["start"]) if first else None  # type: ignore[arg-type]
-        heard = [h for h in segments if start is not None and start <= float(h["start"]) < start + len(clip) / RATE]  # type: ignore[arg-type]
+        start = float(first["start"]) if first else None
+        heard = [h for h in segments if start is not None and start <= float(h["start"]) < start + len(clip) / RATE]
         results.append([h["command"] for h in heard if h["command"]])
         everything.append(heard)
     assert results == [["pause"], [], ["back"], [], ["softer"]], (everything, err)
@@ -106,9 +107,18 @@ def test_listen_test_without_a_microphone_says_so_in_one_line(tmp_path: Path) ->
     home = tmp_path / "home"
     home.mkdir()
     (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": "unix:/nonexistent"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+        "PULSE_SERVER": "unix:/nonexistent",
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "listen-test", "--seconds", "5"], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "voiceguide", "listen-test", "--seconds", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1
     assert done.stdout == ""

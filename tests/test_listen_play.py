@@ -20,7 +20,7 @@ from .support.sessions import LONG_SCRIPT, rendered
 pytestmark = pytest.mark.playback
 
 
-def first_words(session: dict) -> float:  # type: ignore[type-arg]
+def first_words(session: dict) -> float:
     """Where the first instruction starts: the recording is matched from there, not in the
     opening bell, whose ring resembles itself a moment later."""
     return float(
