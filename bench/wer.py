@@ -24,6 +24,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import Bench, Figures, Row  # noqa: E402
 from tests.support.listening import RATE, render  # noqa: E402
 from voiceguide import library  # noqa: E402
 from voiceguide.text import number_words  # noqa: E402
@@ -142,3 +143,20 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))
+
+
+ROWS = (26,)
+
+
+def run(bench: Bench) -> Figures:
+    found = measure(["childs-pose"] if bench.quick else None)
+    bench.log(f"wer: { {name: round(row['wer'], 4) for name, row in found.items()} }")
+    worst = max(row["wer"] for row in found.values())
+    row = Row(
+        26,
+        f"word error rate of Whisper tiny.en on each library session's final mix (natural voice, normal pace, its music; {len(found)} sessions)",
+        "; ".join(f"{name} {row['wer']:.1%}" for name, row in found.items()),
+        f"≤ {GOAL:.0%} for every session",
+        worst <= GOAL,
+    )
+    return Figures([row])
