@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
@@ -43,14 +43,6 @@ SWITCH = 0.001  # seconds: how long a thread may keep Python's lock while the de
 BLOCK = 4096
 VOLUME_STEP = 10
 LEVEL_KEEP = 0.12  # seconds still queued that a level change does not reach (the rest is made again)
-
-
-@runtime_checkable
-class Tapped(Protocol):
-    """An output that hands each block, and the time it is heard, to a tap (a listener's echo
-    canceller keeps it as its far end, and ducks it)."""
-
-    tap: Callable[[np.ndarray, float], None] | None
 
 
 class Clock(Protocol):
@@ -118,9 +110,6 @@ class Player:
         self.skipped: list[str] = []  # titles of the sections skipped with "next"
         self._priority: tuple[int, int] | None = None
         self._switch = sys.getswitchinterval()
-        # A listener's tap on what the device plays (see SounddeviceOutput.tap), set before the
-        # first sound; an output without a tap cannot give the echo canceller its far end.
-        self.tap: Callable[[np.ndarray, float], None] | None = None
 
     # -- time ------------------------------------------------------------------------------
 
@@ -158,8 +147,6 @@ class Player:
                 self.output = opener
             else:
                 self.output = opener(self.transport.fill)
-            if self.tap is not None and isinstance(self.output, Tapped):
-                self.output.tap = self.tap
         finally:
             if self._priority is not None:
                 raise_priority()
