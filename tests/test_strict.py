@@ -22,12 +22,18 @@ FILES = sorted(SCRIPTS.glob("*.yaml")) + sorted((SCRIPTS / "routines").glob("*.y
 runner = CliRunner()
 
 
-def sources() -> Path:
-    """The source texts: ``shared/`` lies beside the clone (or beside the folder of worktrees)."""
+def sources() -> Path | None:
+    """The source texts the library was written from: ``shared/`` lies beside the clone (or beside
+    the folder of worktrees) where the project is developed and in CI; a user's clone has none."""
     for folder in (REPO.parent / "shared" / "sources", REPO.parent.parent / "shared" / "sources"):
         if folder.is_dir():
             return folder
-    raise AssertionError(f"no source texts in {REPO.parent / 'shared' / 'sources'}; copy shared/ beside the clone")
+    return None
+
+
+needs_sources = pytest.mark.skipif(
+    sources() is None, reason="the source texts (shared/sources beside the clone) are not on this machine"
+)
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -111,10 +117,12 @@ def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., P
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_every_library_session_is_safe_with_eyes_closed(path: Path) -> None:
+    """Every rule; the runs of words shared with a source where the sources are here."""
     session = load_session(path, library.Resolver())
     assert [str(p) for p in strict.check(path, session, sources())] == []
 
 
+@needs_sources
 def test_the_library_passes_strict_validation_with_the_sources() -> None:
     result = runner.invoke(app, ["validate", "--strict", "--sources", str(sources()), str(SCRIPTS)])
     assert result.exit_code == 0, result.output
