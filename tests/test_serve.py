@@ -270,7 +270,13 @@ def test_every_session_is_prepared_from_the_start(tmp_path: Path) -> None:
             "Preparing 3 of 3: Shoulder rolls",
             "",
         }, lines
-        progress = json.loads(running.get(running.path("status.json")).body)
+        # The feed lists a session once its file is whole; the line says the run is over a moment
+        # later, once the preparing thread has recorded it.
+        while (progress := json.loads(running.get(running.path("status.json")).body))["preparing"].startswith(
+            "Preparing"
+        ):
+            assert time.monotonic() < until, progress
+            time.sleep(0.1)
         assert progress["preparing"] == "2 of 3 sessions ready; 1 could not be prepared"
         states = {slug: status["state"] for slug, status in progress["sessions"].items()}
         assert states == {"arm-swing": "failed", "neck": "ready", "shoulder-rolls": "ready"}
