@@ -49,10 +49,17 @@ def _gone(pids: set[int]) -> bool:
     return not pids & set(processes())
 
 
+def _workers(count: int) -> set[int]:
+    """This process's spawned workers, once ``count`` of them are running: a worker just forked
+    still shows its parent's command line until it has started (under load, a while)."""
+    assert poll(lambda: len(speech_workers(descendants(os.getpid()))) >= count, 60), "the workers started"
+    return speech_workers(descendants(os.getpid()))
+
+
 def test_a_pool_answers_in_order_and_reports_on_the_way() -> None:
     reports: list[object] = []
     with Pool[int, int](2, _offset, (100,), name="test") as pool:
-        pids = speech_workers(descendants(os.getpid()))
+        pids = _workers(2)
         assert len(pids) == 2
         assert list(pool.map(_square, range(7), reports.append)) == [n * n + 100 for n in range(7)]
     assert sorted(reports) == [("squaring", n) for n in range(7)]
@@ -69,7 +76,7 @@ def test_errors_in_a_worker_reach_the_owner() -> None:
 def test_a_stop_from_another_thread_ends_the_work_and_the_workers() -> None:
     stop = Stop()
     with Pool[int, int](2, stop=stop) as pool:
-        pids = speech_workers(descendants(os.getpid()))
+        pids = _workers(2)
         threading.Timer(0.5, stop.set).start()
         with pytest.raises(Stopped):
             list(pool.map(_wait_forever, range(4)))
@@ -78,7 +85,7 @@ def test_a_stop_from_another_thread_ends_the_work_and_the_workers() -> None:
 
 def test_a_worker_killed_midway_is_an_error_not_a_hang() -> None:
     with Pool[int, int](2) as pool:
-        pids = speech_workers(descendants(os.getpid()))
+        pids = _workers(2)
         victim = min(pids)
         threading.Timer(0.5, os.kill, (victim, signal.SIGKILL)).start()
         with pytest.raises(WorkerLost):
