@@ -75,25 +75,12 @@ class Heard:
     """Whisper tiny.en from the listening wing's bundled weights, greedy, no prompt."""
 
     def __init__(self) -> None:
-        from faster_whisper import WhisperModel
+        from voiceguide.listen.recogniser import WhisperRecogniser
 
-        from voiceguide.listen.recogniser import weights
-
-        self.model = WhisperModel(
-            str(weights()), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True
-        )
+        self.recogniser = WhisperRecogniser()
 
     def __call__(self, samples: np.ndarray) -> str:
-        segments, _ = self.model.transcribe(
-            samples,
-            language="en",
-            beam_size=1,
-            temperature=0.0,
-            without_timestamps=True,
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        return " ".join(s.text.strip() for s in segments)
+        return self.recogniser.plain(samples)
 
 
 def session(name: str, heard: Heard) -> dict[str, Any]:

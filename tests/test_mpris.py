@@ -20,7 +20,7 @@ from voiceguide.sounds import cues
 
 from .support.heard import EXACT, assert_heard_whole, fade_end, first_mismatch, locate, remove
 from .support.pulse import SR, Pulse, load_recording
-from .support.sessions import rendered
+from .support.sessions import PLAYBACK_SCRIPT, rendered
 
 pytestmark = [
     pytest.mark.playback,
@@ -30,19 +30,7 @@ pytestmark = [
     ),
 ]
 
-SCRIPT = """\
-title: Buttons test
-steps:
-  - section: One
-  - say: Sit tall and let your shoulders drop.
-  - hold: 4s
-  - section: Two
-  - say: Now breathe out slowly through your mouth.
-  - hold: 4s
-  - section: Three
-  - say: Let your hands rest on your knees.
-  - hold: 2s
-"""
+SCRIPT = PLAYBACK_SCRIPT.replace("title: Playback test", "title: Buttons test")
 
 
 class Bus:

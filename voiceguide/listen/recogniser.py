@@ -91,6 +91,10 @@ class WhisperRecogniser:
             text = self._decode(audio, prefix="Voice guide")
         return text
 
+    def plain(self, audio: np.ndarray) -> str:
+        """What it hears in ``audio`` with no prompt: how clear the voice itself is (bench/wer.py)."""
+        return self._decode(audio)
+
     def _decode(self, audio: np.ndarray, **options: str) -> str:
         self.load()
         segments, _ = self._model.transcribe(
