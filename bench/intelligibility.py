@@ -11,6 +11,7 @@ import subprocess
 import numpy as np
 
 from bench.common import Bench, Figures, Row
+from bench.wer import edits
 
 ROWS = (10,)
 
@@ -21,16 +22,6 @@ NOTES = [
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def _wer(ref: list[str], hyp: list[str]) -> int:
-    """Word edits (substitutions, insertions, deletions) from ``ref`` to ``hyp``."""
-    row = list(range(len(hyp) + 1))
-    for i, word in enumerate(ref, 1):
-        diagonal, row[0] = row[0], i
-        for j, other in enumerate(hyp, 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (word != other))
-    return row[len(hyp)]
 
 
 def _tempo(pcm: np.ndarray, factor: float) -> np.ndarray:
@@ -88,11 +79,11 @@ def run(bench: Bench) -> Figures:
         ref = _words(text)
         spoken = {label: speak(scale, text) for label, scale in scales.items()}
         for label, pcm in spoken.items():
-            errors[label] += _wer(ref, _words(heard(pcm)))
+            errors[label] += edits(ref, _words(heard(pcm)))
         # Both at the old rate (each through atempo once), and the old voice slowed to the new rate.
-        matched["before"] += _wer(ref, _words(heard(_tempo(spoken["before (1.4)"], 1.0))))
-        matched["normal"] += _wer(ref, _words(heard(_tempo(spoken["normal"], normal / before))))
-        matched["before slowed"] += _wer(ref, _words(heard(_tempo(spoken["before (1.4)"], before / normal))))
+        matched["before"] += edits(ref, _words(heard(_tempo(spoken["before (1.4)"], 1.0))))
+        matched["normal"] += edits(ref, _words(heard(_tempo(spoken["normal"], normal / before))))
+        matched["before slowed"] += edits(ref, _words(heard(_tempo(spoken["before (1.4)"], before / normal))))
     raw = "; ".join(f"{label} (length scale {scales[label]:.2f}) {errors[label] / total:.1%}" for label in scales)
     control = (
         f"at the old rate: before {matched['before'] / total:.1%}, normal {matched['normal'] / total:.1%}; "
