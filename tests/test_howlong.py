@@ -11,7 +11,7 @@ import pytest
 
 from voiceguide.listen.commands import parse_command
 from voiceguide.player import howlong
-from voiceguide.player.core import State, Status
+from voiceguide.player.status import State, Status
 from voiceguide.player.transport import Transport
 from voiceguide.render import RenderOptions, speech_store
 

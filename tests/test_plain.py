@@ -65,6 +65,15 @@ def test_every_command_that_prints_is_plain_on_a_dumb_terminal(tmp_path: Path, w
     assert weeks[0].startswith("week of: ") and any(line.startswith("habit strength: ") for line in weeks)
     assert dumb("validate", str(REPO / "scripts")).strip().endswith("valid")
     assert dumb("config").splitlines()[-1] == "plain: true (environment)"
+    dumb("note", "add", "The left shoulder is tight", "--technique", "childs-pose")
+    (note,) = dumb("note", "list").splitlines()
+    assert note.startswith("note: 1; date: ") and note.endswith("; technique: childs-pose"), note
+    dumb("plan", "new", "--goal", "back-pain", "--areas", "back,neck", "--minutes", "10", "--days", "mon,thu")
+    plan = dumb("plan", "show").splitlines()
+    assert [line.split(";")[0] for line in plan if line.startswith("day: ")] == ["day: Monday", "day: Thursday"], plan
+    assert any(re.fullmatch(r"technique: [^;]+; length: \d+ ?m.*", line) for line in plan), plan
+    voices = dumb("voices").splitlines()
+    assert voices[0].startswith("voice: natural; name: ") and voices[0].endswith("; default: yes"), voices[0]
     script = write("title: Short\nsteps:\n  - say: Breathe in slowly.\n  - hold: 2s\n")
     made = dumb("render", str(script), "-o", str(tmp_path / "short.wav"))
     progress = [line for line in made.splitlines() if ": mixing " in line]
@@ -104,7 +113,9 @@ def test_play_on_a_dumb_terminal_writes_a_line_per_event(pulse: Pulse, session: 
     after("Part 2 of 3: Two", b" ")
     after("Paused at ", b" ")
     after("Resumed at ", b"-")
-    after("Volume ")
+    after("Volume ", b"m")
+    after("Music -3 dB", b"t")
+    after("How long: ")
     _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()
     time.sleep(0.2)  # the last bytes through the pseudo-terminal
@@ -122,6 +133,10 @@ def test_play_on_a_dumb_terminal_writes_a_line_per_event(pulse: Pulse, session: 
         r"Resumed at 0:\d\d of 0:\d\d",
         r"Command: softer",
         r"Volume 90",
+        r"Command: music softer",
+        r"Music -3 dB",
+        r"Command: how long",
+        r"How long: less than a minute left, part 2 of 3: Two",
         r"Part 3 of 3: Three, 0:\d\d of 0:\d\d",
         r"The end, 0:\d\d",
     ]

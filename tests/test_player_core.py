@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceguide.player.core import AHEAD, FADE, REWIND, Player, State
+from voiceguide.player.core import AHEAD, FADE, REWIND, Player
+from voiceguide.player.status import State
 from voiceguide.player.transport import Transport
 from voiceguide.sounds import cues
 

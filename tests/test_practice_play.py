@@ -17,7 +17,8 @@ import pytest
 
 from voiceguide import library
 from voiceguide.cli.audio import heard as heard_from
-from voiceguide.player.core import Player, State
+from voiceguide.player.core import Player
+from voiceguide.player.status import State
 from voiceguide.practice import history, home
 from voiceguide.practice.record import MIN_HEARD, Recorder
 

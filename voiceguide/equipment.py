@@ -3,6 +3,8 @@
 Every technique names what it needs; a session announces it at its start ("You will need a
 tennis ball and a clear stretch of wall."), then leaves a pause to fetch it, which grows with
 the number of things to fetch (up to 40 s); a thing to prepare (heat) says so and waits its time.
+``play`` waits for the listener instead: it says how to go on, and holds in a short span of
+music (``WAIT_SPAN``) until told, however long fetching takes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,14 @@ from __future__ import annotations
 from voiceguide.text import number_words
 
 FETCH_BASE, FETCH_EACH, FETCH_MAX = 4.0, 4.0, 40.0  # seconds to fetch the equipment, by how many things
+WAIT_SPAN = 4.0  # seconds of music after the words that say how to go on, when play waits
+WAIT_HOLD = 1.5  # seconds into that span where play holds: the music is back up by then
+# How to go on, said after the equipment when play waits: with a key, by voice, or either.
+GO_ON = {
+    "keys": "When you are ready, press the space bar to go on.",
+    "voice": "When you are ready, say: voice guide, continue.",
+    "both": "When you are ready, press the space bar, or say: voice guide, continue.",
+}
 
 
 def equipment_sentence(equipment: tuple[str, ...]) -> str:

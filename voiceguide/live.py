@@ -14,6 +14,7 @@ import threading
 
 import numpy as np
 
+from voiceguide.equipment import WAIT_HOLD
 from voiceguide.fit import estimated_lengths, steps_length
 from voiceguide.mixer import EventIndex, Mixer
 from voiceguide.samples import SAMPLE_RATE
@@ -130,6 +131,19 @@ class Live:
         """Whether the session's voice sounds at sample ``position``."""
         with self._lock:
             return any(e.kind == "speech" for e in self._index.overlapping(position, position + 1))
+
+    def holds(self) -> list[int]:
+        """The samples where a player waits for the listener (each ``wait`` span, once its
+        words are over and the music has come back up), as far as laid out."""
+        with self._lock:
+            return [e.start + int(WAIT_HOLD * SAMPLE_RATE) for e in self._events if e.kind == "wait"]
+
+    def held(self, start: int, count: int) -> np.ndarray:
+        """The music alone at its level, as under a wait, from its own sample ``start``: what
+        plays while a player holds (it follows the session's music seamlessly at a hold)."""
+        music = self.mixer.music.render(start, count)
+        music *= self.mixer.music_gain(np.zeros(count))[:, None]
+        return music
 
     def instruction_before(self, position: int) -> int | None:
         """Where the last sentence spoken at or before ``position`` began (looking back

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from voiceguide import atomic
+from voiceguide.equipment import GO_ON, WAIT_SPAN
 from voiceguide.errors import UsageError
 from voiceguide.fit import settle
 from voiceguide.live import Live
@@ -27,7 +28,7 @@ from voiceguide.sinks import AacSink, Mp3Sink, Sink, WavSink
 from voiceguide.sounds.music import open_music
 from voiceguide.speech import SpeechStore
 from voiceguide.speech_cache import SpeechCache
-from voiceguide.steps import MIDDLE, Choice, Steps, build, leaves
+from voiceguide.steps import MIDDLE, Choice, Item, Speak, Steps, Wait, build, leaves
 from voiceguide.text import sentences
 from voiceguide.timeline import Timeline
 from voiceguide.voices import parse_spec
@@ -50,6 +51,7 @@ class RenderOptions:
     music_level: float = 0.0  # dB relative to the house mix, within levels.LEVEL_RANGE
     cue_level: float = 0.0  # dB, the same for the chimes, ticks and breathing sounds
     callouts: bool = False  # "Halfway." in long holds, strokes left in stroke work
+    wait: str | None = None  # play waits after the equipment until told: how ("keys", "voice", "both")
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,23 @@ def settled_choices(
 def settled_steps(
     session: Session, options: RenderOptions, store: SpeechStore, progress: Progress | None = None
 ) -> Steps:
-    """The steps with every range chosen."""
-    return build_with(session, settled_choices(session, options, store, progress), options.guidance, options.callouts)
+    """The steps with every range chosen (and with ``options.wait``, waits for the listener)."""
+    steps = build_with(session, settled_choices(session, options, store, progress), options.guidance, options.callouts)
+    return waiting(steps, options.wait)
+
+
+def waiting(steps: Steps, wait: str | None) -> Steps:
+    """With ``wait`` ("keys" or "voice"), each fixed pause to fetch the equipment becomes the
+    words that say how to go on and a ``wait`` span, where a player holds until told."""
+    if wait is None:
+        return steps
+    items: list[Item] = []
+    for item in steps.items:
+        if isinstance(item, Wait) and item.kind == "fetch":
+            items += [Speak(GO_ON[wait], "equipment"), Wait("wait", WAIT_SPAN)]
+        else:
+            items.append(item)
+    return replace(steps, items=tuple(items))
 
 
 def build_with(session: Session, choices: tuple[Choice, ...], guidance: str = "full", callouts: bool = False) -> Steps:

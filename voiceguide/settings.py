@@ -80,6 +80,7 @@ KEYS: dict[str, Key] = {
         Key("output", "the sound output of play", _choice("sounddevice", "simpleaudio")),
         Key("listen", "obey spoken commands in play", _switch),
         Key("callouts", "say the time left in long holds", _switch),
+        Key("wait", "in play, wait after the equipment until told to go on", _switch),
         Key("plain", "output for a screen reader", _switch),
     )
 }

@@ -90,7 +90,8 @@ class Bell:
 @dataclass(frozen=True)
 class Wait:
     """A timed span with no instruction: ``pause`` (music only), ``hold`` (stay in position),
-    ``fetch`` (time to fetch the equipment) or ``prepare`` (time to make a thing ready)."""
+    ``fetch`` (time to fetch the equipment), ``wait`` (where play waits for the listener to go
+    on, instead of ``fetch``) or ``prepare`` (time to make a thing ready)."""
 
     kind: str
     seconds: float

@@ -35,7 +35,19 @@ WORD_MARGIN = 0.3  # a breathing word must end this long before its phase does
 BREATH_SETTLE = 1.5  # seconds between an instruction and the first guided breath
 
 SOUNDING = ("speech", "chime", "tick", "breath-in", "breath-out")
-KINDS = ("speech", "pause", "fetch", "prepare", "hold", "breath-in", "breath-hold", "breath-out", "chime", "tick")
+KINDS = (
+    "speech",
+    "pause",
+    "fetch",
+    "wait",
+    "prepare",
+    "hold",
+    "breath-in",
+    "breath-hold",
+    "breath-out",
+    "chime",
+    "tick",
+)
 
 
 @dataclass(frozen=True)

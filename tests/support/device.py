@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceguide.player.core import Player, State
+from voiceguide.player.core import Player
 from voiceguide.player.output import Fill
 from voiceguide.player.sources import Section
+from voiceguide.player.status import State
 
 SR = 44100
 BLOCK = 441  # the device asks for 10 ms at a time
@@ -30,6 +31,7 @@ class Signal:
         self.ready = self._length
         self.known = True
         self.estimated_length = self._length + 5 * SR
+        self.waits: list[int] = []  # samples where the session waits for the listener
 
     def sections(self) -> list[Section]:
         return self._sections
@@ -57,6 +59,13 @@ class Signal:
         start = position // (10 * SR) * 10 * SR + SR
         return start if start <= position else (start - 10 * SR if start >= 10 * SR else None)
 
+    def holds(self) -> list[int]:
+        return self.waits
+
+    def held(self, start: int, count: int) -> np.ndarray:
+        """The music of a wait: its own pattern, so the output tells it from the session."""
+        return np.repeat(held_value(np.arange(start, start + count))[:, None], 2, axis=1).astype(np.float32)
+
     def level(self, stem: str) -> float | None:
         return None  # mixed already, like a file
 
@@ -66,6 +75,11 @@ class Signal:
 
 def value(n: np.ndarray) -> np.ndarray:
     return ((n % 20000) - 10000) / 32768.0
+
+
+def held_value(n: np.ndarray) -> np.ndarray:
+    """The music of a wait at sample n: 0.5 and up, where the session never goes."""
+    return 0.5 + (n % 1000) / 10000.0
 
 
 class Device:

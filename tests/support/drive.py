@@ -22,8 +22,9 @@ from typing import Any
 
 from voiceguide import library
 from voiceguide.player.backends import open_output
-from voiceguide.player.core import Player, State
+from voiceguide.player.core import Player
 from voiceguide.player.sources import SessionSource
+from voiceguide.player.status import State
 from voiceguide.player.terminal import obey
 from voiceguide.render import RenderOptions
 

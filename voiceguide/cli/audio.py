@@ -6,6 +6,7 @@ import contextlib
 import json
 import queue
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -227,6 +228,14 @@ def play(
     music_level: MusicLevelOpt = 0.0,
     cue_level: CueLevelOpt = 0.0,
     callouts: CalloutsOpt = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help='After the equipment, wait until you press space (or say "voice guide, continue"); '
+            "--no-wait keeps the fixed pause of an export.",
+        ),
+    ] = True,
     volume: Annotated[int, typer.Option("--volume", min=0, max=100, help="Volume, 0 to 100.")] = 100,
     device: Annotated[
         str,
@@ -253,7 +262,8 @@ def play(
 
     Keys: space pause/resume, → or n next section, ← or p back, + and - volume, q quit, ? help.
     With --listen, spoken commands too: "voice guide" and pause, continue, next, back, repeat,
-    louder, softer or quit.
+    louder, softer or quit. A session that needs equipment waits, once it has said what, until
+    you press space (or say "voice guide, continue").
     """
     from voiceguide.player.backends import BACKENDS, open_output
     from voiceguide.player.output import Fill, Output
@@ -283,10 +293,13 @@ def play(
     else:
         session = chosen(target, areas, minutes, length, equipment, audience, seed, no_notes)
         confirm_avoided(session, no_notes)
+        # The session waits only for someone who can tell it to go on: at a terminal, or heard.
+        by_key, by_voice = sys.stdin.isatty() and sys.stdout.isatty(), listen or echo_cancel
+        told = {(True, False): "keys", (False, True): "voice", (True, True): "both"}.get((by_key, by_voice))
         # Fitting lengths needs all the speech first; the bar shows that wait on a terminal.
         with ProgressBar(session.name) as bar:
             options = render_options(voice, pace, music, length, seed, guidance, music_level, cue_level, callouts)
-            source = SessionSource(session, options, progress=bar)
+            source = SessionSource(session, replace(options, wait=told if wait else None), progress=bar)
     # However play ends (q, an error, no device, Ctrl-C), the speech still being made stops
     # and its workers are gone before the command exits.
     with source.live.store if isinstance(source, SessionSource) else contextlib.nullcontext():
@@ -319,7 +332,7 @@ def play(
 
 def heard(player: Any) -> Any:
     """What the player heard, as the history takes it."""
-    from voiceguide.player.core import State
+    from voiceguide.player.status import State
     from voiceguide.practice.record import heard_from
 
     status = player.status()

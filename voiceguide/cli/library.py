@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceguide.cli import app, err, guarded
+from voiceguide.cli import app, err, guarded, say
 from voiceguide.cli.options import GuidanceOpt, LengthOpt, NoNotesOpt, PaceOpt, render_options
 from voiceguide.errors import ScriptError, UsageError, VoiceguideError
 
@@ -252,5 +252,12 @@ def voices(
         print(json.dumps(rows, indent=2))
         return
     for row in rows:
+        if say.plain():
+            say.line(
+                say.fields(
+                    [("voice", row["voice"]), ("name", row["name"]), ("default", "yes" if row["default"] else "")]
+                )
+            )
+            continue
         mark = "*" if row["default"] else " "
         print(f"{mark} {row['voice']:<34} {row['name']}")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceguide.cli import app, guarded
+from voiceguide.cli import app, guarded, say
 from voiceguide.errors import UsageError
 
 note_app = typer.Typer(
@@ -68,6 +68,12 @@ def note_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
     if not found:
         print('No notes yet. Add one with: voiceguide note add "..." --technique NAME')
     for n in found:
+        if say.plain():
+            technique = ("avoid " if n.avoid else "") + (n.technique or "")
+            say.line(
+                say.fields([("note", n.id), ("date", n.date.isoformat()), ("text", n.text), ("technique", technique)])
+            )
+            continue
         about = f"  [{'avoid ' if n.avoid else ''}{n.technique}]" if n.technique else ""
         print(f"{n.id:>3}  {n.date.isoformat()}  {n.text}{about}")
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from voiceguide.cli import app, err, guarded
+from voiceguide.cli import app, err, guarded, say
 from voiceguide.cli.options import ForceOpt
 from voiceguide.errors import ScriptError, UsageError
 
@@ -65,7 +65,7 @@ def plan_new(
     interactive = sys.stdin.isatty()
     if goal is None and interactive:
         for g in goals.GOALS.values():
-            print(f"  {g.name:<18} {g.about}")
+            say.line(say.fields([("goal", g.name), ("about", g.about)]) if say.plain() else f"  {g.name:<18} {g.about}")
     goal = _ask(goal, "Goal", "stress-relief", interactive) if goal or interactive else None
     if goal is None:
         raise UsageError(f"--goal is needed without a terminal: one of {', '.join(goals.GOALS)}")
@@ -138,10 +138,16 @@ def plan_show(as_json: JsonOpt = False) -> None:
     if plan.equipment:
         print("Equipment: " + ", ".join(plan.equipment))
     for day, name in zip(plan.days, sessions.session_names(plan), strict=True):
-        print(f"\n{day.title}  ({name})")
+        if say.plain():
+            say.line(say.fields([("day", day.title), ("session", name)]))
+        else:
+            print(f"\n{day.title}  ({name})")
         for item in day.items:
             title = library.load(item.name).title
-            print(f"  {title:<36} {format_duration(item.seconds) if item.seconds else ''}")
+            length = format_duration(item.seconds) if item.seconds else ""
+            say.line(
+                say.fields([("technique", title), ("length", length)]) if say.plain() else f"  {title:<36} {length}"
+            )
 
 
 @plan_app.command("edit")

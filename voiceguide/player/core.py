@@ -10,6 +10,11 @@ acts: the fade's last sample is exactly where the listener stops hearing the ses
 resume starts a little before it (``REWIND``), with a fade in. Quitting cuts whatever the
 device still holds, so the sound stops at once.
 
+Where the session waits for the listener (``Source.holds``: after the equipment, "press space
+when you are ready"), the core queues the music alone from that sample on, and the position
+stays there until ``go_on``: then the music crosses over (``CROSS``) into the session from the
+sample where it waited, so nothing said is missed and nothing clicks.
+
 The core never sleeps and never reads keys: the loop around it (``run``) calls ``tick``
 often and passes on the commands.
 """
@@ -17,17 +22,14 @@ often and passes on the commands.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
-from typing import Protocol
 
 import numpy as np
 
 from voiceguide import levels
 from voiceguide.player.output import Fill, Output
 from voiceguide.player.sources import Section, Source
+from voiceguide.player.status import Clock, State, Status, WallClock, volume_gain
 from voiceguide.player.system import raise_priority, restore_priority
 from voiceguide.player.transport import Transport
 from voiceguide.sounds import cues
@@ -43,46 +45,8 @@ SWITCH = 0.001  # seconds: how long a thread may keep Python's lock while the de
 BLOCK = 4096
 VOLUME_STEP = 10
 LEVEL_KEEP = 0.12  # seconds still queued that a level change does not reach (the rest is made again)
-
-
-class Clock(Protocol):
-    def now(self) -> float: ...
-
-
-class WallClock:
-    """For what a person does (a key pressed twice), never for what the device plays."""
-
-    def now(self) -> float:
-        return time.monotonic()
-
-
-class State(Enum):
-    PLAYING = "playing"
-    STOPPING = "stopping"  # fading out; an action follows once the fade is handed over
-    PAUSED = "paused"
-    BUFFERING = "buffering"
-    FINISHED = "finished"
-
-
-@dataclass(frozen=True)
-class Status:
-    title: str
-    section: str
-    section_index: int
-    sections: int
-    position: float  # seconds
-    length: float | None
-    state: State
-    volume: int
-    waiting: bool = False  # the device is being handed silence for want of samples
-    estimate: float | None = None  # seconds the whole is expected to last, until ``length`` is known
-    music_level: float | None = None  # dB relative to the usual mix; None when it cannot change (a file)
-    cue_level: float | None = None
-
-
-def volume_gain(volume: int) -> float:
-    """A perceptual curve: 100 is unity, 50 is -12 dB, 0 is silence."""
-    return (max(0, min(100, volume)) / 100.0) ** 2
+CROSS = 1.0  # seconds over which the music of a wait crosses into the session when it goes on
+HOLD_GRACE = 1.0  # seconds before a hold, once its words are over, from which space goes on
 
 
 class Player:
@@ -110,6 +74,8 @@ class Player:
         self.skipped: list[str] = []  # titles of the sections skipped with "next"
         self._priority: tuple[int, int] | None = None
         self._switch = sys.getswitchinterval()
+        self.holding: int | None = None  # the sample where the queue reached a wait and holds
+        self._gone_on: set[int] = set()  # waits the listener has gone on from
 
     # -- time ------------------------------------------------------------------------------
 
@@ -163,6 +129,7 @@ class Player:
             self.state = State.BUFFERING
             return
         self.paused_at = position
+        self.holding = None
         self.transport.start(position, int(FADE * self.sr))
         self._fill(FIRST)
         self.state = State.PLAYING
@@ -181,12 +148,52 @@ class Player:
     # -- commands ----------------------------------------------------------------------------
 
     def toggle_pause(self) -> None:
+        """Pause or resume; while the session waits for the listener, go on instead (space)."""
+        if self.held():
+            self.go_on()
+        elif self.state is State.PLAYING:
+            self.pause()
+        elif self.state is State.PAUSED:
+            self.resume()
+
+    def pause(self) -> None:
         if self.state is State.PLAYING:
             self.transport.mark(_stereo(cues.mark("pause")))
             self._stop_then(self._paused)
-        elif self.state is State.PAUSED:
+
+    def resume(self) -> None:
+        if self.state is State.PAUSED:
             self.transport.mark(_stereo(cues.mark("resume")))
             self.play(max(self._section_start(self.paused_at), self.paused_at - int(REWIND * self.sr)))
+
+    def held(self) -> bool:
+        """Whether the listener hears the session waiting for them now (or the music just before)."""
+        at = self.holding
+        return at is not None and self.state is State.PLAYING and self.position() >= at - int(HOLD_GRACE * self.sr)
+
+    def go_on(self) -> None:
+        """Leave the wait the session holds at: the music crosses over into the session from
+        where it waited, within ``LEVEL_KEEP`` seconds. Nothing happens away from a wait."""
+        at = self.holding
+        if at is None or not self.held():
+            return
+        self.transport.mark(_stereo(cues.mark("resume")))
+        self._gone_on.add(at)
+        self.holding = None
+        count = int(CROSS * self.sr)
+        if self.source.ready_until() < at + count:  # what follows is not made yet: buffer, then go on
+            self._stop_then(lambda: self.play(self.paused_at))
+            return
+        self.transport.trim(int(LEVEL_KEEP * self.sr))
+        if self.transport.fill_at < at:  # the wait's music was not queued yet: the session goes on
+            self._fill(AHEAD)
+            return
+        music = self.source.held(at + self.transport.held_fill, count)
+        session = np.asarray(self.source.render(at, count), dtype=np.float32)
+        angle = 0.5 * np.pi * (np.arange(count) + 0.5) / count
+        rise, fall = np.sin(angle)[:, None], np.cos(angle)[:, None]  # equal power: the two do not correlate
+        self.transport.append(np.ascontiguousarray(session * rise + music * fall, dtype=np.float32))
+        self._fill(AHEAD)
 
     def _paused(self) -> None:
         self.state = State.PAUSED
@@ -234,6 +241,7 @@ class Player:
         return self.source.speaking(self.position())
 
     def _jump(self, target: int) -> None:
+        self._gone_on = {at for at in self._gone_on if at < target}  # back before a wait: it waits again
         if self.state in (State.PAUSED, State.BUFFERING):
             self.paused_at = target  # stays paused (or waits), and goes on from there
         elif self.state is State.STOPPING:
@@ -255,7 +263,7 @@ class Player:
         self.source.set_level(stem, max(low, min(high, now + delta)))
         if self.state is State.PLAYING:
             self.transport.trim(int(LEVEL_KEEP * self.sr))
-            self._fill(AHEAD)
+            self._fill(AHEAD)  # the music of a wait too
 
     def quit(self) -> None:
         """Stop at once: what the device still holds is dropped, so the sound ends now."""
@@ -311,7 +319,7 @@ class Player:
         self._fill(AHEAD)
         end = length if length is not None else 1 << 62
         ahead = min(self.source.ready_until(), end) - self.transport.next
-        if self.transport.fill_at < end and ahead < int(LOW_WATER * self.sr):
+        if self.holding is None and self.transport.fill_at < end and ahead < int(LOW_WATER * self.sr):
             # The source has not caught up (speech still being made): fade out before the
             # queue runs dry, and carry on from there when it is ready. (A queue that is low
             # only because this machine is busy plays on: the device waits for it if it must.)
@@ -322,15 +330,25 @@ class Player:
 
     def _fill(self, ahead: float) -> None:
         """Render into the queue, up to ``ahead`` seconds beyond what the device has taken
-        and as far as the source has ready."""
+        and as far as the source has ready; at a wait, the music alone from there on."""
         limit = min(self.source.ready_until(), self.transport.next + int(ahead * self.sr))
         length = self.source.length()
         if length is not None:
             limit = min(limit, length)
+        fill_at = self.transport.fill_at
+        wait = min((at for at in self.source.holds() if at >= fill_at and at not in self._gone_on), default=None)
+        if wait is not None:
+            limit = min(limit, wait)
         while self.transport.fill_at < limit:
             start = self.transport.fill_at
             count = min(BLOCK, limit - start)
             self.transport.append(np.ascontiguousarray(self.source.render(start, count), dtype=np.float32))
+        if wait is not None and self.transport.fill_at == wait:
+            self.holding = wait
+            want = int(ahead * self.sr)
+            while self.transport.queued < want:
+                music = self.source.held(wait + self.transport.held_fill, BLOCK)
+                self.transport.append_held(np.ascontiguousarray(music, dtype=np.float32))
 
     # -- what the status line shows ------------------------------------------------------------
 
@@ -360,6 +378,7 @@ class Player:
             estimate=self.source.estimated_length / self.sr if length is None else None,
             music_level=self.source.level("music"),
             cue_level=self.source.level("cues"),
+            held=self.held(),
         )
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voiceguide.player.core import Status
 from voiceguide.player.sources import SessionSource, Source
+from voiceguide.player.status import Status
 from voiceguide.render import RenderOptions, speech_store
 from voiceguide.speech import SpeechStore
 from voiceguide.text import number_words, sentences

@@ -21,7 +21,8 @@ import socket
 import threading
 from typing import Any
 
-from voiceguide.player.core import Player, State, Status
+from voiceguide.player.core import Player
+from voiceguide.player.status import State, Status
 
 PATH = "/org/mpris/MediaPlayer2"
 ROOT = "org.mpris.MediaPlayer2"
@@ -39,10 +40,11 @@ def bus_name(pid: int | None = None) -> str:
     return f"org.mpris.MediaPlayer2.voiceguide.instance{os.getpid() if pid is None else pid}"
 
 
-def command_for(method: str, state: State) -> str | None:
-    """The player's command for an MPRIS method called in ``state`` (None: nothing to do)."""
+def command_for(method: str, state: State, held: bool = False) -> str | None:
+    """The player's command for an MPRIS method called in ``state`` (None: nothing to do); where
+    the session waits for the listener (``held``), play and play/pause go on."""
     if method == "PlayPause":
-        return "resume" if state is State.PAUSED else "pause"
+        return "resume" if state is State.PAUSED or held else "pause"
     return {"Play": "resume", "Pause": "pause", "Next": "next", "Previous": "back", "Stop": "quit", "Quit": "quit"}.get(
         method
     )
@@ -219,7 +221,7 @@ class Buttons:
         if member in ("Raise", "Seek", "SetPosition", "OpenUri"):
             return new_method_return(message)  # nothing to raise; CanSeek is false
         if member in ("Next", "Previous", "Pause", "PlayPause", "Stop", "Play", "Quit"):
-            command = command_for(member, self.player.state)
+            command = command_for(member, self.player.state, self.player.held())
             if command is not None:
                 self.commands.put(command)
             return new_method_return(message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from voiceguide.player.core import State, Status
+from voiceguide.player.status import State, Status
 from voiceguide.units import format_clock
 
 COMMANDS = {
@@ -60,8 +60,18 @@ class Lines:
                 self.write(f"Paused at {_of(status)}")
             elif status.state is State.PLAYING and last.state is State.PAUSED:
                 self.write(f"Resumed at {_of(status)}")
+            if status.held and not last.held:
+                self.write(f"Waiting for you at {_of(status)}: press space to go on")
+            elif last.held and not status.held and status.state is State.PLAYING:
+                self.write(f"Going on at {_of(status)}")
             if status.volume != last.volume:
                 self.write(f"Volume {status.volume}")
+            for stem, now, was in (
+                ("Music", status.music_level, last.music_level),
+                ("Cues", status.cue_level, last.cue_level),
+            ):
+                if now is not None and now != was:
+                    self.write(f"{stem} {now:+.0f} dB")
         self.last = status
 
     def end(self, status: Status, quit: bool) -> None:

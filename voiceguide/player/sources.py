@@ -60,6 +60,14 @@ class Source(Protocol):
         """Where the last instruction spoken at or before ``position`` began, if any."""
         ...
 
+    def holds(self) -> list[int]:
+        """Where the session waits for the listener to go on (see ``Live.holds``)."""
+        ...
+
+    def held(self, start: int, count: int) -> np.ndarray:
+        """float32 (count, 2): the music heard while the session waits, from its sample ``start``."""
+        ...
+
     def level(self, stem: str) -> float | None:
         """The level of ``stem`` ("music" or "cues") in dB, or None where it cannot change."""
         ...
@@ -100,6 +108,12 @@ class SessionSource:
 
     def render(self, start: int, count: int) -> np.ndarray:
         return self.live.render(start, count)
+
+    def holds(self) -> list[int]:
+        return self.live.holds()
+
+    def held(self, start: int, count: int) -> np.ndarray:
+        return self.live.held(start, count)
 
     def level(self, stem: str) -> float | None:
         mixer = self.live.mixer
@@ -158,6 +172,12 @@ class FileSource:
 
     def prepare_ahead(self) -> None:
         return None
+
+    def holds(self) -> list[int]:
+        return []  # a file keeps the fixed pause it was made with
+
+    def held(self, start: int, count: int) -> np.ndarray:
+        return np.zeros((count, 2), np.float32)
 
     def level(self, stem: str) -> float | None:
         return None  # a file is mixed already

@@ -18,8 +18,9 @@ import numpy as np
 
 from voiceguide.levels import LEVEL_STEP
 from voiceguide.player import howlong
-from voiceguide.player.core import VOLUME_STEP, Player, State, Status
+from voiceguide.player.core import VOLUME_STEP, Player
 from voiceguide.player.plain import Lines
+from voiceguide.player.status import State, Status
 from voiceguide.sounds.confirm import confirmation
 from voiceguide.units import format_clock
 
@@ -47,7 +48,7 @@ KEYS = {
     "h": "help",
 }
 HELP = """\
-  space      pause or resume
+  space      pause or resume (where the session waits for you: go on)
   → or n     next section
   ← or p     back to the start of this section (twice: the one before)
   + / -      volume
@@ -108,6 +109,8 @@ def status_line(status: Status, width: int) -> str:
     )
     if status.waiting and status.state is State.PLAYING:
         marker = "waiting"
+    if status.held:
+        marker = "ready? space to go on"
     where = ""
     if status.sections > 1 or (status.section and status.section != status.title):
         where = f"{status.section_index + 1}/{status.sections} {status.section}"
@@ -223,10 +226,12 @@ def obey(player: Player, command: str, announcer: howlong.Announcer | None = Non
     marks; "how long" by the voice's answer)."""
     if command == "how long":
         how_long(player, announcer, lines)
-    elif command == "pause" and player.state is State.PLAYING:
-        player.toggle_pause()
-    elif command == "resume" and player.state is State.PAUSED:
-        player.toggle_pause()
+    elif command == "pause":
+        player.pause()
+    elif command == "resume" and player.held():
+        player.go_on()
+    elif command == "resume":
+        player.resume()
     elif command == "quit":
         player.quit()
     elif command in VOICE_ACTIONS:

@@ -10,6 +10,9 @@ where they are logged: a pause ends at a known sample, whatever the device's lat
 
 When the queue runs dry (the source is slow, or the machine is busy) the callback hands over
 silence and the session does not move on: nothing is lost, the sound resumes where it stopped.
+While the session waits for the listener (the equipment: "press space when you are ready"),
+the player queues *held* blocks, music that does not move the session on: they sound like
+any other, and the log keeps the session at the sample where it waits.
 An output that takes frames well before the device plays them (simpleaudio's tape) asks for
 ``partial`` blocks: only what is queued, no silence, so it waits for the player as long as the
 device still has sound, and an underrun happens only where the device would really run dry.
@@ -31,16 +34,18 @@ class Piece:
     device: int
     session: int
     count: int
+    held: bool = False  # music while the session waits: the position stays at ``session``
 
 
 class Transport:
     def __init__(self, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self._lock = threading.Lock()
-        self._queue: deque[np.ndarray] = deque()
+        self._queue: deque[tuple[np.ndarray, bool]] = deque()  # (samples, held)
         self._head = 0  # offset into the first queued block
         self._next = 0  # the session sample the callback hands over next
         self._fill_at = 0  # the session sample the player appends next
+        self.held_fill = 0  # frames of held music appended since the session began to wait
         self._playing = False
         self._fade_in = 0  # frames of fade-in still to apply
         self._fade_len = 1
@@ -64,6 +69,7 @@ class Transport:
             self._queue.clear()
             self._head = 0
             self._next = self._fill_at = position
+            self.held_fill = 0
             self._fade_in = self._fade_len = max(1, fade)
             self._fade_out = None
             self.stopped_at = None
@@ -73,8 +79,21 @@ class Transport:
     def append(self, block: np.ndarray) -> None:
         """Queue float32 (n, 2) samples that follow the ones queued so far."""
         with self._lock:
-            self._queue.append(block)
+            self._queue.append((block, False))
             self._fill_at += len(block)
+
+    def append_held(self, block: np.ndarray) -> None:
+        """Queue float32 (n, 2) samples heard while the session waits where it is (the music
+        under a wait): the position stays put while they play."""
+        with self._lock:
+            self._queue.append((block, True))
+            self.held_fill += len(block)
+
+    @property
+    def queued(self) -> int:
+        """Frames queued and not yet handed over, held ones included."""
+        with self._lock:
+            return sum(len(block) for block, _held in self._queue) - self._head
 
     def fade_out(self, frames: int) -> None:
         """Fade out over the next ``frames`` frames handed over, then silence; ``stopped_at``
@@ -91,9 +110,9 @@ class Transport:
         with self._lock:
             if self._fade_out is not None:
                 return
-            drop = self._fill_at - self._next - keep
+            drop = sum(len(block) for block, _held in self._queue) - self._head - keep
             while drop > 0 and self._queue:
-                last = self._queue[-1]
+                last, held = self._queue[-1]
                 usable = len(last) - (self._head if len(self._queue) == 1 else 0)
                 if usable <= drop:
                     self._queue.pop()
@@ -101,9 +120,12 @@ class Transport:
                         self._head = 0
                     cut = usable
                 else:
-                    self._queue[-1] = last[: len(last) - drop]
+                    self._queue[-1] = (last[: len(last) - drop], held)
                     cut = drop
-                self._fill_at -= cut
+                if held:
+                    self.held_fill -= cut
+                else:
+                    self._fill_at -= cut
                 drop -= cut
 
     def set_gain(self, gain: float) -> None:
@@ -142,7 +164,7 @@ class Transport:
         with self._lock:
             for piece in reversed(self._log):
                 if piece.device <= device_frame:
-                    return piece.session + min(device_frame - piece.device, piece.count)
+                    return piece.session + (0 if piece.held else min(device_frame - piece.device, piece.count))
         return None
 
     def carried_before(self, device_frame: int) -> int:
@@ -153,7 +175,8 @@ class Transport:
             for piece in reversed(self._log):
                 if piece.device + piece.count <= device_frame:
                     break
-                beyond += piece.count - max(0, device_frame - piece.device)
+                if not piece.held:
+                    beyond += piece.count - max(0, device_frame - piece.device)
             return self.carried - beyond
 
     # -- the device's side ------------------------------------------------------------------
@@ -166,12 +189,13 @@ class Transport:
         frames = len(out)
         out.fill(0.0)
         with self._lock:
-            taken = self._take(out, partial) if self._playing else 0
+            pieces = self._take(out, partial) if self._playing else []
+            taken = sum(piece.count for piece in pieces)
             if partial:
                 frames = taken
-            if taken:
-                self._log.append(Piece(self.handed, self._next - taken, taken))
-                self.carried += taken
+            for piece in pieces:
+                self._log.append(Piece(self.handed + piece.device, piece.session, piece.count, piece.held))
+                self.carried += 0 if piece.held else piece.count
             if not partial:
                 self.starved = self._playing and taken < frames
             self._duck(out[:frames])
@@ -179,21 +203,29 @@ class Transport:
             self.handed += frames
         return taken
 
-    def _take(self, out: np.ndarray, partial: bool = False) -> int:
+    def _take(self, out: np.ndarray, partial: bool = False) -> list[Piece]:
+        """Fill ``out`` from the queue; the pieces taken, their ``device`` counted from ``out``'s start."""
         want = len(out)
         if self._fade_out is not None:
             want = min(want, self._fade_out)
         taken = 0
+        pieces: list[Piece] = []
         while taken < want and self._queue:
-            block = self._queue[0]
+            block, held = self._queue[0]
             count = min(want - taken, len(block) - self._head)
             out[taken : taken + count] = block[self._head : self._head + count]
+            if pieces and pieces[-1].held == held:
+                last = pieces[-1]
+                pieces[-1] = Piece(last.device, last.session, last.count + count, held)
+            else:
+                pieces.append(Piece(taken, self._next, count, held))
+            if not held:
+                self._next += count
             taken += count
             self._head += count
             if self._head == len(block):
                 self._queue.popleft()
                 self._head = 0
-        self._next += taken
         if taken:
             self._shape(out[:taken])
         if self._fade_out is not None:
@@ -201,7 +233,7 @@ class Transport:
             # A dry queue ends the fade early only when the device needs the frames now.
             if self._fade_out <= 0 or (not self._queue and not partial):
                 self._end_fade()
-        return taken
+        return pieces
 
     def _shape(self, part: np.ndarray) -> None:
         """The fade-in, the fade-out and the volume ramp over ``part`` (in place)."""
