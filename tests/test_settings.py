@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,15 @@ def test_a_damaged_file_is_one_line_exit_2_and_left_alone(text: str, message: st
         assert result.exit_code == 2
         assert result.output.strip() == f"{config_file()}:{message}", args
         assert config_file().read_text() == text
+
+
+def test_help_still_shows_with_a_damaged_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    config_file().write_text("voice = \n")
+    monkeypatch.setattr(sys, "argv", ["voiceguide", "play", "--help"])
+    result = runner.invoke(app, ["play", "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"{config_file()}:1: invalid value" in result.output, "the problem is still said"
+    assert "Usage: voiceguide play" in result.output
 
 
 def test_with_setting_keeps_a_hash_inside_a_string() -> None:

@@ -119,6 +119,8 @@ def _root(
         load(ctx, plain)
     except ConfigError as exc:  # a damaged settings file: one line, and no command runs on a guess
         err(str(exc))
+        if "--help" in sys.argv[1:]:
+            return  # help runs nothing, and helps to mend the file
         raise typer.Exit(exc.exit_code) from None
 
 
