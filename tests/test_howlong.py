@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from voiceguide.player import howlong
 from voiceguide.player.status import State, Status
 from voiceguide.player.transport import Transport
 from voiceguide.render import RenderOptions, speech_store
+from voiceguide.speech_cache import SpeechCache
 
 from .support.audio import rms_db
 
@@ -59,9 +59,9 @@ def test_the_session_goes_down_15_db_under_the_announcement_and_keeps_its_place(
     assert float(np.max(np.abs(np.diff(out[:, 0])))) < 0.001  # ramped, no step
 
 
-def test_the_announcement_is_made_in_the_voice_on_a_thread(speech_cache: Path) -> None:
-    os.environ["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
-    announcer = howlong.Announcer(lambda: speech_store(RenderOptions(), jobs=1), SR)
+def test_the_announcement_is_made_in_the_voice_on_a_thread(tmp_path: Path) -> None:
+    cache = SpeechCache(tmp_path / "cache")  # empty: the sentence is made now, in a worker process
+    announcer = howlong.Announcer(lambda: speech_store(RenderOptions(), cache, jobs=1, apart=True), SR)
     try:
         announcer.ask("Less than a minute left.")
         deadline = time.monotonic() + 120
@@ -74,5 +74,10 @@ def test_the_announcement_is_made_in_the_voice_on_a_thread(speech_cache: Path) -
         assert sound.shape[1] == 2 and len(sound) > 2 * lead + SR // 2
         assert rms_db(sound[:lead, 0]) < -80 and rms_db(sound[lead:-lead, 0]) > -35  # speech between the ramps
         assert announcer.ready() is None  # handed over once
+        store = announcer.store
+        assert store is not None and store.synthesised == 1
+        assert store.synth.voice()._voice is None, (
+            "made in a worker: loading the model in the player's process stalls the device's feed"
+        )
     finally:
         announcer.close()

@@ -13,6 +13,7 @@ import pytest
 
 from voiceguide import library
 from voiceguide.render import RenderOptions, prepare
+from voiceguide.script import Session
 from voiceguide.speech_cache import SpeechCache
 
 from .support.audio import rms_db
@@ -26,8 +27,8 @@ SOFTER_AT = 2.0  # seconds into the session when `m` is pressed
 HOW_LONG_AT = 7.0  # and `t`
 
 
-def mixed(session: object, speech_cache: Path, music_level: float) -> np.ndarray:
-    whole = prepare(session, RenderOptions(music_level=music_level), SpeechCache(speech_cache))  # type: ignore[arg-type]
+def mixed(session: Session, speech_cache: Path, music_level: float) -> np.ndarray:
+    whole = prepare(session, RenderOptions(music_level=music_level), SpeechCache(speech_cache))
     return whole.mixer.mix(0, whole.timeline.length)[:, 0]
 
 

@@ -62,9 +62,12 @@ class Prepared:
     speech: SpeechStore
 
 
-def speech_store(options: RenderOptions, cache: SpeechCache | None = None, jobs: int | None = None) -> SpeechStore:
+def speech_store(
+    options: RenderOptions, cache: SpeechCache | None = None, jobs: int | None = None, apart: bool = False
+) -> SpeechStore:
+    """``apart``: every sentence made in a worker process (see ``Synthesizer``)."""
     spec = parse_spec(options.voice, get_pace(options.pace))
-    return SpeechStore(spec, cache or SpeechCache(), jobs)
+    return SpeechStore(spec, cache or SpeechCache(), jobs, apart)
 
 
 def settled_choices(

@@ -73,11 +73,14 @@ def prepare(entry: Entry) -> np.ndarray:
 
 
 class Synthesizer:
-    """Sentences to audio for one voice; on every core when there are many."""
+    """Sentences to audio for one voice; on every core when there are many. ``apart`` makes
+    even one sentence in a worker process, never in this one: for a caller whose threads must
+    keep running meanwhile (a player feeding its device), which loading a model here would stall."""
 
-    def __init__(self, spec: VoiceSpec, jobs: int | None = None) -> None:
+    def __init__(self, spec: VoiceSpec, jobs: int | None = None, apart: bool = False) -> None:
         self.spec = spec
         self.jobs = max(1, jobs or cores())
+        self.apart = apart
         self._voice: Voice | None = None
 
     def voice(self) -> Voice:
@@ -106,7 +109,7 @@ class Synthesizer:
             finally:
                 threads.shutdown(cancel_futures=True)  # what has not started never starts
             return
-        if len(sentences) < POOL_THRESHOLD or self.jobs < 2:
+        if not self.apart and (len(sentences) < POOL_THRESHOLD or self.jobs < 2):
             voice = self.voice()
             for sentence in sentences:
                 ((audio, rate),) = voice.synthesize([sentence])
@@ -136,10 +139,10 @@ class SpeechStore:
     is dropped, the speech workers are stopped and waited for, on the thread that started
     them. Sentences already made stay in the cache."""
 
-    def __init__(self, spec: VoiceSpec, cache: SpeechCache, jobs: int | None = None) -> None:
+    def __init__(self, spec: VoiceSpec, cache: SpeechCache, jobs: int | None = None, apart: bool = False) -> None:
         self.spec = spec
         self.cache = cache
-        self.synth = Synthesizer(spec, jobs)
+        self.synth = Synthesizer(spec, jobs, apart)
         self.identity = self.synth.voice().identity()
         self._entries: dict[str, Entry] = {}
         self._ready: dict[str, threading.Event] = {}

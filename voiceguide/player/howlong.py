@@ -114,5 +114,5 @@ def announcer_for(source: Source) -> Announcer:
     """A session speaks in its own voice (and cache); a file in the default voice."""
     if isinstance(source, SessionSource):
         own = source.live.store
-        return Announcer(lambda: SpeechStore(own.spec, own.cache, jobs=1), source.sample_rate)
-    return Announcer(lambda: speech_store(RenderOptions(), jobs=1), source.sample_rate)
+        return Announcer(lambda: SpeechStore(own.spec, own.cache, jobs=1, apart=True), source.sample_rate)
+    return Announcer(lambda: speech_store(RenderOptions(), jobs=1, apart=True), source.sample_rate)
