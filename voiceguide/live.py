@@ -44,6 +44,7 @@ class Live:
         self._events: list[Event] = []
         self._index = EventIndex()
         self._sections: list[SectionMark] = []
+        self._holds: list[int] = []  # where a player waits for the listener (see ``holds``)
         self._horizon = 0  # samples: every event starting before it is known
         self._length: int | None = None
         self._failure: BaseException | None = None
@@ -60,6 +61,8 @@ class Live:
                 if isinstance(part, Event):
                     self._events.append(part)
                     self._index.add(part)
+                    if part.kind == "wait":
+                        self._holds.append(part.start + int(WAIT_HOLD * SAMPLE_RATE))
                 elif isinstance(part, SectionMark):
                     self._sections.append(part)
                 elif isinstance(part, Horizon):
@@ -136,7 +139,7 @@ class Live:
         """The samples where a player waits for the listener (each ``wait`` span, once its
         words are over and the music has come back up), as far as laid out."""
         with self._lock:
-            return [e.start + int(WAIT_HOLD * SAMPLE_RATE) for e in self._events if e.kind == "wait"]
+            return list(self._holds)
 
     def held(self, start: int, count: int) -> np.ndarray:
         """The music alone at its level, as under a wait, from its own sample ``start``: what

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # `play` imports this before numpy (see ``system.favour_threa
 class Fill(Protocol):
     def __call__(self, out: np.ndarray, partial: bool = False) -> int:
         """Write the next ``len(out)`` frames into ``out`` (silence where the player has none
-        ready) and return how many carried the session. With ``partial``, hand over only those:
+        ready) and return how many carried the session (or a wait's music). With ``partial``, hand over only those:
         for an output that takes frames long before the device plays them, and so can wait."""
         ...
 

@@ -183,7 +183,7 @@ class Transport:
 
     def fill(self, out: np.ndarray, partial: bool = False) -> int:
         """Called on the device's thread: write the next ``len(out)`` frames into ``out`` and
-        return how many of them carried the session. With ``partial``, only those are handed
+        return how many of them carried the session (or the music of a wait). With ``partial``, only those are handed
         over (the rest of ``out`` is not the device's): nothing while paused or while the queue
         is empty."""
         frames = len(out)
