@@ -4,8 +4,6 @@ how long over the session turned down, which then goes on at the same place, eve
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +19,7 @@ from .support.device import SR
 from .support.heard import first_mismatch, locate
 from .support.pulse import Pulse, load_recording
 from .support.sessions import PLAYBACK_SCRIPT
-from .support.terminal import Terminal
+from .support.terminal import play_on_terminal
 
 SOFTER_AT = 2.0  # seconds into the session when `m` is pressed
 HOW_LONG_AT = 7.0  # and `t`
@@ -42,17 +40,9 @@ def test_music_softer_and_how_long_are_heard_and_the_session_keeps_its_place(
     usual, softer = mixed(session, speech_cache, 0.0), mixed(session, speech_cache, -3.0)
     assert rms_db(usual - softer) > -80, "the music level makes a difference to compare"
 
-    terminal = Terminal()
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
     with pulse.recording(tmp_path / "rec.raw") as raw:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "voiceguide", "play", str(script)],
-            env=env,
-            stdin=terminal.slave,
-            stdout=terminal.slave,
-            stderr=subprocess.PIPE,
-        )
-        terminal.start(process)
+        process, terminal = play_on_terminal(env, str(script))
         terminal.wait(lambda s: s.position >= SOFTER_AT, f"{SOFTER_AT:.0f} s played")
         terminal.press(b"m")
         terminal.wait(lambda s: "music -3 dB" in s.line, "the music 3 dB down")

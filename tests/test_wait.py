@@ -7,8 +7,6 @@ handed over is checked sample by sample; the wiring is checked on a real session
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from .support.audio import rms_db
 from .support.device import LATENCY, SR, Device, Signal, held_value, run_for, value
 from .support.heard import first_mismatch, locate
 from .support.pulse import Pulse, load_recording
-from .support.terminal import Terminal
+from .support.terminal import play_on_terminal
 
 WAIT = 5 * SR  # the sample where the signal's session waits
 DEADLINE = 600.0  # seconds for the layout on a busy machine; the result never depends on it
@@ -165,14 +163,9 @@ def test_play_waits_with_its_music_until_space_and_goes_on_exactly(
     (span,) = [e for e in whole.timeline.events if e.kind == "wait"]
     hold = span.start + int(WAIT_HOLD * SR)
 
-    terminal = Terminal()
     env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
-    command = [sys.executable, "-m", "voiceguide", "play", str(script)]
     with pulse.recording(tmp_path / "rec.raw") as raw:
-        process = subprocess.Popen(
-            command, env=env, stdin=terminal.slave, stdout=terminal.slave, stderr=subprocess.PIPE
-        )
-        terminal.start(process)
+        process, terminal = play_on_terminal(env, str(script))
         terminal.wait(lambda s: "space to go on" in s.line, "that it waits for the listener")
         grown = raw.stat().st_size + int(HOLD_FOR * SR) * 4  # the device's clock: 4 bytes a frame
         deadline = time.monotonic() + 120

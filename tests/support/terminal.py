@@ -11,6 +11,7 @@ import pty
 import re
 import struct
 import subprocess
+import sys
 import termios
 import threading
 import time
@@ -87,3 +88,17 @@ class Terminal:
 
     def press(self, key: bytes) -> None:
         os.write(self.master, key)
+
+
+def play_on_terminal(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[bytes], Terminal]:
+    """``voiceguide play ARGS`` on a fresh pseudo-terminal, its status line read as it draws."""
+    terminal = Terminal()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "play", *args],
+        env=env,
+        stdin=terminal.slave,
+        stdout=terminal.slave,
+        stderr=subprocess.PIPE,
+    )
+    terminal.start(process)
+    return process, terminal
