@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from voiceguide import levels
-from voiceguide.player.output import Fill, Output
+from voiceguide.player.output import Fill, Output, Tapped
 from voiceguide.player.sources import Section, Source
 from voiceguide.player.status import Clock, State, Status, WallClock, volume_gain
 from voiceguide.player.system import raise_priority, restore_priority
@@ -76,6 +76,9 @@ class Player:
         self._switch = sys.getswitchinterval()
         self.holding: int | None = None  # the sample where the queue reached a wait and holds
         self._gone_on: set[int] = set()  # waits the listener has gone on from
+        # A listener's tap on what the device plays (see SounddeviceOutput.tap), set before the
+        # first sound; an output without a tap cannot give the echo canceller its far end.
+        self.tap: Callable[[np.ndarray, float], None] | None = None
 
     # -- time ------------------------------------------------------------------------------
 
@@ -113,6 +116,8 @@ class Player:
                 self.output = opener
             else:
                 self.output = opener(self.transport.fill)
+            if self.tap is not None and isinstance(self.output, Tapped):
+                self.output.tap = self.tap
         finally:
             if self._priority is not None:
                 raise_priority()

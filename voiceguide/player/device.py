@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,9 @@ class SounddeviceOutput:
         self._prioritised = False
         self._frozen: int | None = None
         self.underflows = 0  # blocks the device asked for too late (the machine was busy)
+        # Handed each block after the fill, with the time its first frame is heard; it may change
+        # the block (a listener's echo canceller keeps it as its far end, and ducks it).
+        self.tap: Callable[[np.ndarray, float], None] | None = None
 
     def open(self, fill: Fill) -> None:
         silence_alsa()
@@ -54,6 +58,8 @@ class SounddeviceOutput:
             if status.output_underflow:
                 self.underflows += 1
             fill(outdata)
+            if self.tap is not None:
+                self.tap(outdata, float(time.outputBufferDacTime))
             with self._lock:
                 self._newest = (self._handed, float(time.outputBufferDacTime))
                 self._handed += frames
