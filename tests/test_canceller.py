@@ -121,3 +121,41 @@ def test_without_the_library_the_fallback_is_said_in_one_line() -> None:
     assert done.stdout.strip() == "None"
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "no echo canceller" in lines[0] and "libspeexdsp" in lines[0], lines
+
+
+CLOSED_WHILE_CANCELLING = """
+import threading
+import numpy as np
+from voiceguide.listen.cancelled import Cancelled
+from voiceguide.listen.canceller import SpeexCanceller
+from voiceguide.listen.microphone import ArrayFeed
+from voiceguide.listen.playback import Playback
+
+for trial in range(40):
+    playback = Playback(16000)
+    sound = (np.random.default_rng(trial).standard_normal(2 * 16000) * 0.1).astype(np.float32)
+    playback(sound.copy(), 0.0)
+    heard = Cancelled(ArrayFeed(sound), playback, SpeexCanceller())
+    heard.open(lambda: False)
+    going = threading.Event()
+
+    def listen() -> None:
+        for _ in heard.blocks():
+            going.set()
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    going.wait()
+    heard.close()  # from another thread, as Listener.stop does, while frames go through the canceller
+    thread.join()
+print("closed", trial + 1)
+"""
+
+
+def test_closing_from_another_thread_while_it_cancels_never_crashes() -> None:
+    """The listener is stopped from the player's thread while its own thread is inside the
+    canceller: the library's states must never be freed under it (that was a segmentation fault,
+    exit -11, at the end of ``play --listen``)."""
+    done = subprocess.run([sys.executable, "-c", CLOSED_WHILE_CANCELLING], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.strip() == "closed 40"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import threading
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,13 +101,19 @@ def _int16(samples: np.ndarray) -> np.ndarray:
 
 
 class SpeexCanceller:
-    """libspeexdsp's echo canceller and residual echo suppressor, one frame at a time."""
+    """libspeexdsp's echo canceller and residual echo suppressor, one frame at a time.
+
+    ``close`` may come from another thread than ``cancel`` (the listener is stopped from the
+    player's): a lock keeps the library's states alive while a frame is in them, and a frame that
+    comes after ``close`` passes through untouched, never into a freed (or NULL) state.
+    """
 
     name = "speexdsp (echo canceller and residual echo suppressor)"
 
     def __init__(self, filter_seconds: float = FILTER) -> None:
         lib = _library()
         self._lib = lib
+        self._lock = threading.Lock()
         self._echo = lib.speex_echo_state_init(FRAME, int(filter_seconds * RATE))
         self._pre = lib.speex_preprocess_state_init(FRAME, RATE)
         if not self._echo or not self._pre:
@@ -129,27 +136,35 @@ class SpeexCanceller:
         if len(rec) != FRAME or len(play) != FRAME:
             raise ValueError(f"the canceller takes frames of {FRAME} samples")
         out = self._out
-        self._lib.speex_echo_cancellation(self._echo, rec.ctypes.data, play.ctypes.data, out.ctypes.data)
-        # The filter has gone astray when it takes away more than there was, frame after frame. The
-        # library resets itself after 50 such frames, and says so on stderr, which is not its to
-        # write on: reset it a little sooner, quietly.
-        error, heard = float(np.dot(out, out.astype(np.float64))), float(np.dot(rec, rec.astype(np.float64)))
-        self._astray = self._astray + 1 if error > heard + FRAME * 10000 else 0
-        if self._astray >= ASTRAY:
-            self.reset()
-        self._lib.speex_preprocess_run(self._pre, out.ctypes.data)
-        return out.astype(np.float32) / 32768.0
+        with self._lock:
+            if not self._echo or not self._pre:  # closed: nothing left to cancel with
+                return np.array(near, np.float32)
+            self._lib.speex_echo_cancellation(self._echo, rec.ctypes.data, play.ctypes.data, out.ctypes.data)
+            # The filter has gone astray when it takes away more than there was, frame after frame.
+            # The library resets itself after 50 such frames, and says so on stderr, which is not
+            # its to write on: reset it a little sooner, quietly.
+            error, heard = float(np.dot(out, out.astype(np.float64))), float(np.dot(rec, rec.astype(np.float64)))
+            self._astray = self._astray + 1 if error > heard + FRAME * 10000 else 0
+            if self._astray >= ASTRAY:
+                self._reset()
+            self._lib.speex_preprocess_run(self._pre, out.ctypes.data)
+            return out.astype(np.float32) / 32768.0
 
     def reset(self) -> None:
+        with self._lock:
+            self._reset()
+
+    def _reset(self) -> None:
         if self._echo:
             self._lib.speex_echo_state_reset(self._echo)
         self._astray = 0
         self.resets += 1
 
     def close(self) -> None:
-        echo, pre = getattr(self, "_echo", None), getattr(self, "_pre", None)
-        self._echo = self._pre = None
-        if pre:
-            self._lib.speex_preprocess_state_destroy(pre)
-        if echo:
-            self._lib.speex_echo_state_destroy(echo)
+        with self._lock:
+            echo, pre = getattr(self, "_echo", None), getattr(self, "_pre", None)
+            self._echo = self._pre = None
+            if pre:
+                self._lib.speex_preprocess_state_destroy(pre)
+            if echo:
+                self._lib.speex_echo_state_destroy(echo)
