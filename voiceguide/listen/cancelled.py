@@ -1,12 +1,15 @@
 """The microphone with the session's echo taken out: a source the listener hears all the time.
 
-Each block the microphone captured at time t (PortAudio's clock) meets what the device played at
-t - delay (``Playback.at``) in the canceller. The timestamps put the two within a few milliseconds
-of each other where the output and the microphone share a clock; what is left (a virtual device's
-latency, a clock that does not match) is found by correlation: every few seconds the last seconds
-of the microphone are correlated (GCC-PHAT) with what was played, and the peak, when it stands
-clear, is the delay. The canceller is handed the far end ``LEAD`` early, so a delay a little
-longer than the estimate stays inside its filter.
+Each block the microphone captured at time t (PortAudio's clock) meets, in the canceller, what the
+device played at t - delay, read from ``Playback`` as one unbroken stream: the timestamps say where
+to start (and where to start again after an underrun or a stall, when they disagree by more than
+``STEADY``), but their jitter of a few milliseconds never moves it, since a far end that jumps a
+few samples now and then keeps an adaptive filter from ever converging. What the timestamps miss
+(a virtual device's latency, a sound server's buffers) is found by correlation: every few seconds
+the last seconds of the microphone are correlated (GCC-PHAT) with the far end handed with them;
+the echo should come ``LEAD`` after it, and where it clearly does not (twice in a row), the far
+end moves by exactly the difference. While only quiet music has played for a while, the
+microphone passes untouched and the filter keeps what it learnt of the room.
 
 Until the delay is confirmed and the canceller takes ``CONVERGED_DB`` of the echo away, the block
 is marked muted whenever the session's voice speaks, so the listener is deaf then, as without a
@@ -38,6 +41,8 @@ CONVERGED_DB = (
     20.0  # echo taken away before the listener hears through the session's voice (Whisper hears a voice 10 dB down)
 )
 ACTIVE = 1e-5  # mean square of a far-end frame that counts as playing (-50 dBFS)
+QUIET = 1e-3  # mean square (-30 dBFS): a far end under this for ``QUIET_FOR`` is only music, its echo no threat
+QUIET_FOR = 0.35  # seconds (the filter's length and the lead): the room still rings with what came before
 CLEAR = 6.0  # a correlation peak counts when it stands this many deviations above the rest
 
 
@@ -69,14 +74,15 @@ class Cancelled:
         self.level = 0.0  # mean square of the last block after cancelling
         self.residual = 0.0  # mean square the echo leaves while the session plays (its loud tenth)
         self._window = int(WINDOW * RATE) // 512 + 1  # blocks
-        self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=self._window)
+        self._history: deque[tuple[int | None, np.ndarray]] = deque(maxlen=self._window)  # (far index, near)
         self._next_check = 0.0
         self._candidate: float | None = None  # a different delay, found once
         self._resets = canceller.resets
-        self._far_at = -1e9  # where the far end for the next block starts (PortAudio's clock)
+        self._far: int | None = None  # the far end's sample (16 kHz) handed with the next block
         self._settle = int(1.0 * RATE / FRAME)  # frames of playback that show whether it converged
         self._since: deque[tuple[float, float]] = deque(maxlen=self._settle)  # (mic, out) while playing
         self._leftover: deque[float] = deque(maxlen=200)
+        self._loud: deque[float] = deque(maxlen=int(QUIET_FOR * RATE / FRAME))  # far end's recent frames
 
     def open(self, muted: Callable[[], bool]) -> None:
         self.source.open(muted)
@@ -89,31 +95,49 @@ class Cancelled:
         for block, speaking in self.source.blocks():
             t = self.source.captured_at
             self.captured_at = t
-            self._history.append((t, block))
-            if t >= self._next_check:
+            if t >= self._next_check:  # before this block's far end is chosen: a move applies to it
                 self._next_check = t + CHECK
-                self._check_delay(t + len(block) / RATE)
-            out = self._cancel(block, t)
+                self._check_delay()
+            far_index = self._far_index(t)
+            self._history.append((far_index, block))
+            out = self._cancel(block, far_index)
             self.level = float(np.mean(out**2))
             yield out, speaking and not self.converged
 
-    def _cancel(self, block: np.ndarray, t: float) -> np.ndarray:
+    def _far_index(self, t: float) -> int | None:
+        """The far end's sample to hand with the block captured at ``t``: on from the last block's,
+        without a seam, unless the timestamps say it is more than ``STEADY`` off (an underrun, a
+        stall); their jitter never moves it."""
         delay = self.delay if self.delay is not None else 0.0
-        wanted = t - (delay - LEAD)
-        if abs(wanted - self._far_at) > STEADY:  # a timestamp's jitter is not a jump of the far end
-            self._far_at = wanted
-        far = self.playback.at(self._far_at, len(block))
-        self._far_at += len(block) / RATE
-        if far is None:
+        wanted = self.playback.index_at(t - (delay - LEAD))
+        if wanted is None:
+            return None
+        if self._far is None or abs(wanted - self._far) > STEADY * RATE:
+            self._far = wanted
+        return self._far
+
+    def _cancel(self, block: np.ndarray, far_index: int | None) -> np.ndarray:
+        if far_index is None:
             return block
+        far = self.playback.read(far_index, len(block))
+        self._far = far_index + len(block)
         out = np.empty_like(block)
         for i in range(0, len(block) - FRAME + 1, FRAME):
             near_frame, far_frame = block[i : i + FRAME], far[i : i + FRAME]
+            power = float(np.mean(far_frame**2))
+            self._loud.append(power)
+            if max(self._loud) < QUIET:
+                # Only quiet music, or nothing, has played for a while: the microphone is heard as
+                # it is. The filter would learn the room from a talker over near silence, and
+                # forget it (in a hold, a command said there cost the next sentence its cancelling).
+                out[i : i + FRAME] = near_frame
+                continue
             out[i : i + FRAME] = self.canceller.cancel(near_frame, far_frame)
-            if self.delay is not None and float(np.mean(far_frame**2)) > ACTIVE:
+            if self.delay is not None and power > ACTIVE:
                 mic, left = float(np.mean(near_frame**2)), float(np.mean(out[i : i + FRAME] ** 2))
                 self._since.append((mic, left))
-                self._leftover.append(left)
+                if left < mic / 2:  # the echo, cancelled; not a talker, whom nothing cancels
+                    self._leftover.append(left)
         self._update()
         return out
 
@@ -130,27 +154,36 @@ class Cancelled:
         left = sum(o for _, o in self._since) + 1e-12
         self.converged = bool(10 * np.log10(mic / left + 1e-12) >= CONVERGED_DB)
 
-    def _check_delay(self, now: float) -> None:
+    def _check_delay(self) -> None:
+        """Correlate the last seconds of the microphone with the far end handed with them: the
+        echo should come ``LEAD`` after it. Where it does not, move the far end (by exactly the
+        difference: the stream stays whole) and start the canceller over."""
         if len(self._history) < self._window:
             return
-        start = self._history[0][0]
+        first = self._history[0][0]
+        if first is None or any(f != first + i * len(b) for i, (f, b) in enumerate(self._history)):
+            return  # the far end moved inside the window
         near = np.concatenate([b for _, b in self._history])
-        far = self.playback.at(start - LATEST, len(near) + int((LATEST + EARLIEST) * RATE))
-        if far is None or float(np.mean(far**2)) < ACTIVE or float(np.mean(near**2)) < ACTIVE / 10:
+        far = self.playback.read(first - int(LATEST * RATE), len(near) + int((LATEST + EARLIEST) * RATE))
+        if float(np.mean(far**2)) < ACTIVE or float(np.mean(near**2)) < ACTIVE / 10:
             return
         self.checks += 1
         lag, clarity = gcc_delay(near, far)
         if clarity < CLEAR or lag in (0, len(far) - len(near)):  # at the range's edge: no peak, a slope
             return
-        found = LATEST - lag / RATE
-        if self.delay is not None and abs(found - self.delay) <= JUMP:
-            self.delay, self._candidate = found, None
+        late = LATEST - lag / RATE  # seconds the echo comes after the far end handed with it
+        delay = self.delay or 0.0
+        found = delay + late - LEAD
+        if self.delay is not None and abs(late - LEAD) <= JUMP:
+            self._candidate = None
             return
         # A new delay counts once two checks in a row agree on it: one odd peak (the talker, a
         # quiet stretch of music) must not throw away what the canceller has learnt.
         candidate, self._candidate = self._candidate, found
         if self.delay is not None and (candidate is None or abs(found - candidate) > JUMP):
             return
+        if self._far is not None:
+            self._far -= int(round((late - LEAD) * RATE))
         if self.delay is not None:
             self.canceller.reset()
         self.converged = False
