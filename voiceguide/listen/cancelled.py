@@ -42,6 +42,8 @@ CONVERGED_DB = (
 )
 ACTIVE = 1e-5  # mean square of a far-end frame that counts as playing (-50 dBFS)
 QUIET = 1e-3  # mean square (-30 dBFS): a far end under this for ``QUIET_FOR`` is only music, its echo no threat
+VOICED = 0.3  # share of the far end's frames over QUIET (the voice speaking) a delay check needs
+RECENT = 0.3  # seconds over which ``taken`` tells a talker (nothing taken away) from the echo
 QUIET_FOR = 0.35  # seconds (the filter's length and the lead): the room still rings with what came before
 CLEAR = 6.0  # a correlation peak counts when it stands this many deviations above the rest
 
@@ -71,8 +73,7 @@ class Cancelled:
         self.delay: float | None = None  # seconds beyond the timestamps, once correlation found it
         self.converged = False
         self.checks = 0  # correlations run
-        self.level = 0.0  # mean square of the last block after cancelling
-        self.residual = 0.0  # mean square the echo leaves while the session plays (its loud tenth)
+        self.taken = 0.0  # dB the canceller took away over the last ``RECENT`` seconds (the echo: much)
         self._window = int(WINDOW * RATE) // 512 + 1  # blocks
         self._history: deque[tuple[int | None, np.ndarray]] = deque(maxlen=self._window)  # (far index, near)
         self._next_check = 0.0
@@ -81,7 +82,7 @@ class Cancelled:
         self._far: int | None = None  # the far end's sample (16 kHz) handed with the next block
         self._settle = int(1.0 * RATE / FRAME)  # frames of playback that show whether it converged
         self._since: deque[tuple[float, float]] = deque(maxlen=self._settle)  # (mic, out) while playing
-        self._leftover: deque[float] = deque(maxlen=200)
+        self._recent: deque[tuple[float, float]] = deque(maxlen=int(RECENT * RATE / FRAME))  # (mic, out)
         self._loud: deque[float] = deque(maxlen=int(QUIET_FOR * RATE / FRAME))  # far end's recent frames
 
     def open(self, muted: Callable[[], bool]) -> None:
@@ -101,7 +102,6 @@ class Cancelled:
             far_index = self._far_index(t)
             self._history.append((far_index, block))
             out = self._cancel(block, far_index)
-            self.level = float(np.mean(out**2))
             yield out, speaking and not self.converged
 
     def _far_index(self, t: float) -> int | None:
@@ -118,6 +118,8 @@ class Cancelled:
 
     def _cancel(self, block: np.ndarray, far_index: int | None) -> np.ndarray:
         if far_index is None:
+            self._recent.append((1.0, 1.0))
+            self.taken = 0.0
             return block
         far = self.playback.read(far_index, len(block))
         self._far = far_index + len(block)
@@ -125,19 +127,19 @@ class Cancelled:
         for i in range(0, len(block) - FRAME + 1, FRAME):
             near_frame, far_frame = block[i : i + FRAME], far[i : i + FRAME]
             power = float(np.mean(far_frame**2))
-            self._loud.append(power)
+            self._loud.append(power / max(self.playback.gain**2, 1e-4))  # a ducked voice is still the voice
             if max(self._loud) < QUIET:
                 # Only quiet music, or nothing, has played for a while: the microphone is heard as
                 # it is. The filter would learn the room from a talker over near silence, and
                 # forget it (in a hold, a command said there cost the next sentence its cancelling).
                 out[i : i + FRAME] = near_frame
+                self._recent.append((1.0, 1.0))
                 continue
             out[i : i + FRAME] = self.canceller.cancel(near_frame, far_frame)
+            mic, left = float(np.mean(near_frame**2)), float(np.mean(out[i : i + FRAME] ** 2))
+            self._recent.append((mic, left))
             if self.delay is not None and power > ACTIVE:
-                mic, left = float(np.mean(near_frame**2)), float(np.mean(out[i : i + FRAME] ** 2))
                 self._since.append((mic, left))
-                if left < mic / 2:  # the echo, cancelled; not a talker, whom nothing cancels
-                    self._leftover.append(left)
         self._update()
         return out
 
@@ -146,8 +148,8 @@ class Cancelled:
             self._resets = self.canceller.resets
             self.converged = False
             self._since.clear()
-        if self._leftover:
-            self.residual = float(np.percentile(self._leftover, 90))
+        mic = sum(m for m, _ in self._recent)
+        self.taken = float(10 * np.log10((mic + 1e-12) / (sum(o for _, o in self._recent) + 1e-12)))
         if self.converged or len(self._since) < self._settle:
             return
         mic = sum(m for m, _ in self._since)
@@ -165,7 +167,12 @@ class Cancelled:
             return  # the far end moved inside the window
         near = np.concatenate([b for _, b in self._history])
         far = self.playback.read(first - int(LATEST * RATE), len(near) + int((LATEST + EARLIEST) * RATE))
-        if float(np.mean(far**2)) < ACTIVE or float(np.mean(near**2)) < ACTIVE / 10:
+        if float(np.mean(near**2)) < ACTIVE / 10:
+            return
+        # Only the voice tells the delay: music repeats itself, and its correlation peaks as
+        # clearly a bar away as at the true delay (which then wandered seconds off in a long session).
+        frames = far[: len(far) // FRAME * FRAME].reshape(-1, FRAME)
+        if float(np.mean(np.mean(frames**2, axis=1) > QUIET)) < VOICED:
             return
         self.checks += 1
         lag, clarity = gcc_delay(near, far)
@@ -174,6 +181,8 @@ class Cancelled:
         late = LATEST - lag / RATE  # seconds the echo comes after the far end handed with it
         delay = self.delay or 0.0
         found = delay + late - LEAD
+        if not -EARLIEST <= found <= LATEST:  # beyond what the timestamps can be out by: a false peak
+            return
         if self.delay is not None and abs(late - LEAD) <= JUMP:
             self._candidate = None
             return

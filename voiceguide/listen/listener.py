@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,7 +28,7 @@ from voiceguide.listen.recogniser import Recogniser
 JOIN = 1.0  # seconds: wake words heard alone join the speech that follows this soon ("voice guide, ... pause")
 TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
 ONSET = 0.3  # seconds the speech probability must hold before the session is ducked
-OVER_ECHO = 10.0  # how many times the echo's residual power the speech must be, to duck for it
+TALKER_DB = 6.0  # at most this much taken away by the echo canceller: what is heard is not the echo
 
 
 class Ducking(Protocol):
@@ -62,8 +61,8 @@ class Listener:
     never heard. Every callback runs on the listener's thread.
 
     ``ducking`` (the echo canceller's ``Playback``) lowers the session once the detector's speech
-    probability has held for ``ONSET`` seconds, on a sound well above what the echo leaves, and
-    restores it once that speech has been heard (after its command, if it was one).
+    probability has held for ``ONSET`` seconds on a sound the canceller took little of (a talker, not
+    the echo), and restores it once that speech has been heard (after its command, if it was one).
     """
 
     def __init__(
@@ -87,7 +86,6 @@ class Listener:
         self.tail = int(tail * RATE)
         self.ducking = ducking
         self.ducked = False
-        self._levels: deque[float] = deque(maxlen=max(1, int(ONSET * RATE) // 512))
         self.failure: str | None = None
         self.segments = 0  # candidate segments handed to the recogniser
         self._stopping = threading.Event()
@@ -152,7 +150,6 @@ class Listener:
         """Lower the session once someone clearly starts to speak over it; bring it back once what
         they said has been heard (a command was obeyed first) or was not a command after all."""
         assert self.ducking is not None
-        self._levels.append(float(getattr(self.source, "level", 0.0)))
         if self.ducked:
             wake = self._wake  # "voice guide," heard alone: the command word is still to come
             waiting = wake is not None and detector.position - wake.end <= JOIN * RATE
@@ -160,8 +157,10 @@ class Listener:
                 self.ducking.restore()
                 self.ducked = False
             return
-        residual = float(getattr(self.source, "residual", 0.0))
-        if detector.held >= ONSET * RATE and float(np.median(self._levels)) > OVER_ECHO * residual:
+        # The echo canceller takes much of the session's echo away, and nothing of a talker: speech
+        # it took little of is someone speaking (the session's own words, left over, are not).
+        taken = float(getattr(self.source, "taken", 0.0))
+        if detector.held >= ONSET * RATE and taken <= TALKER_DB:
             self.ducking.duck()
             self.ducked = True
 

@@ -74,6 +74,11 @@ class Playback:
     def ducked(self) -> bool:
         return self._target != 1.0
 
+    @property
+    def gain(self) -> float:
+        """The duck's gain on the block the device took last (1.0 when not ducked)."""
+        return self._gain
+
     def index_at(self, time: float) -> int | None:
         """The 16 kHz sample of the far end that the device played at ``time`` (PortAudio's
         clock); None before the device has played anything."""
