@@ -371,14 +371,14 @@ def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: boo
         return None
     from voiceguide.listen.recogniser import WhisperRecogniser
 
-    through = None if echo_cancelled else hear_through_session(player)
+    source, ducking = (None if echo_cancelled else hear_through_session(player)) or (None, None)
     listener = Listener(
         WhisperRecogniser(),
         commands.put,
         (lambda: False) if echo_cancelled else player.speaking,
         on_error=lambda message: err(f"voiceguide: stopped listening ({message}); the session plays on"),
-        source=through[0] if through else None,
-        ducking=through[1] if through else None,
+        source=source,
+        ducking=ducking,
     )
     try:
         listener.start()
@@ -389,17 +389,15 @@ def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: boo
 
 
 def hear_through_session(player: Any) -> Any:
-    """The microphone through the echo canceller, fed what the player's device plays (the listener
-    then hears while the session speaks, and ducks the session for a speaker); or None, said in one
-    line, where no canceller can run (then the listener is deaf while the session speaks)."""
+    """The microphone through the echo canceller, fed (and ducking) what the player's device plays;
+    or None, said in one line, where no canceller can run (deaf while the session speaks)."""
     from voiceguide.errors import ListenError
     from voiceguide.listen.cancelled import hear_through
     from voiceguide.listen.microphone import Microphone
 
     try:
-        source, playback = hear_through(Microphone(), player.sr)
+        source, player.tap = hear_through(Microphone(), player.sr)
     except ListenError as exc:
         err(f"voiceguide: no echo canceller ({exc}); listening only while the session is quiet")
         return None
-    player.tap = playback
-    return source, playback
+    return source, player.tap
