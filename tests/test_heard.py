@@ -75,10 +75,14 @@ def ducking(render: np.ndarray, down: int, up: int | None, low: float = 0.1, ram
     return np.round(render * gain * 32768) / 32768
 
 
-@pytest.mark.parametrize("up", [None, 4 * SR + 77])
-def test_a_ducked_cut_is_found_with_where_the_duck_turned(render: np.ndarray, up: int | None) -> None:
+@pytest.mark.parametrize(("up", "starved"), [(None, False), (4 * SR + 77, False), (4 * SR + 77, True)])
+def test_a_ducked_cut_is_found_with_where_the_duck_turned(render: np.ndarray, up: int | None, starved: bool) -> None:
+    """Where the duck went down and came back, to the sample; a silence the device was handed for
+    want of samples (``starved``) is not the session lost."""
     down, cut = 3 * SR + 500, 5 * SR + 321
-    heard = recorded(ducking(render, down, up)[:cut])
+    ducked = ducking(render, down, up)[:cut]
+    gap = np.zeros(882 if starved else 0)
+    heard = recorded(ducked[: 4 * SR], gap, ducked[4 * SR :])
     found = ducked_cut(heard, render, 0.1, 0.08, before=4.0)
     assert (found.offset, found.cut) == (SR // 2, cut)
     assert found.turns == [(down, 0.1)] + ([] if up is None else [(up, 1.0)])

@@ -23,6 +23,7 @@ from voiceguide.sounds import cues
 
 SR = 44100
 EXACT = 1.5 / 32768  # 16-bit rounding: the recording is the render to within this
+GAP = 64  # samples: a run of digital zeros this long inside the sound is silence the device inserted
 
 
 def peak(recording: np.ndarray, piece: np.ndarray) -> int:
@@ -297,14 +298,25 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
     """Where a session that was quit while a speaker ducked it went silent, and its duck. Holds
     that the last ``before`` seconds of sound were the session times the duck's gain, sample for
     sample, right up to the silence: down to ``low`` and back, ramped ``1/ramp`` a second (no
-    click), with nothing else let through, nothing faded."""
+    click), with nothing else let through, nothing faded. Silence the device was handed for want
+    of samples (a busy machine: digital zeros, at least ``GAP`` of them) is left out, as nothing
+    of the session is lost in it."""
     loud = np.flatnonzero(np.abs(recording) > 2 * EXACT)
     assert len(loud), "the session was heard"
     end = int(loud[-1]) + 1
     begin = max(int(loud[0]) + int(FADE * SR), end - int(before * SR))
-    at = peak(render, recording[begin:end])
+    heard = recording[begin:end]
+    zero = np.concatenate([[False], heard == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= GAP]
+    if gaps:
+        keep = np.ones(len(heard), bool)
+        for a, b in gaps:
+            keep[a:b] = False
+        heard = heard[keep]
+    at = peak(render, heard)
     offset = begin - at
-    heard, wanted = recording[begin:end], render[at : at + end - begin]
+    wanted = render[at : at + len(heard)]
     step = 1.0 / int(ramp * SR)
     # Where the gain turns, roughly, from the gain of each 10 ms: then each turn to the sample.
     window = SR // 100
@@ -342,4 +354,4 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
         f"(turns at {[round(t / SR, 3) for t, _ in turns]} s): off by up to {worst * 32768:.1f} of 32768"
     )
     lowest = float(np.min(_envelope(turns, at, len(heard), step)))
-    return Ducked(offset, at + end - begin, turns, lowest)
+    return Ducked(offset, at + len(heard), turns, lowest)

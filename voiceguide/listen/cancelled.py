@@ -44,7 +44,7 @@ ACTIVE = 1e-5  # mean square of a far-end frame that counts as playing (-50 dBFS
 QUIET = 1e-3  # mean square (-30 dBFS): a far end under this for ``QUIET_FOR`` is only music, its echo no threat
 VOICED = 0.3  # share of the far end's frames over QUIET (the voice speaking) a delay check needs
 RECENT = 0.3  # seconds over which ``taken`` tells a talker (nothing taken away) from the echo
-QUIET_FOR = 0.35  # seconds (the filter's length and the lead): the room still rings with what came before
+QUIET_FOR = 1.0  # seconds: the room still rings with what came before (its tail ducked the session, taken for a talker)
 CLEAR = 6.0  # a correlation peak counts when it stands this many deviations above the rest
 
 
