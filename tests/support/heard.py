@@ -304,7 +304,15 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
     loud = np.flatnonzero(np.abs(recording) > 2 * EXACT)
     assert len(loud), "the session was heard"
     end = int(loud[-1]) + 1
-    begin = max(int(loud[0]) + int(FADE * SR), end - int(before * SR))
+    first = int(loud[0]) + int(FADE * SR)
+    begin = max(first, end - int(before * SR))
+    # Back to where the session was heard whole, before the duck went down.
+    while begin > first:
+        at = peak(render, recording[begin : begin + SR // 10])
+        piece = render[at : at + SR // 10]
+        if abs(float(np.dot(recording[begin : begin + SR // 10], piece)) / float(np.dot(piece, piece)) - 1) < 0.01:
+            break
+        begin = max(first, begin - SR)
     heard = recording[begin:end]
     zero = np.concatenate([[False], heard == 0.0, [False]])
     edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
