@@ -206,10 +206,11 @@ CLOCK = re.compile(r"\d+(?::\d\d)+")
 BREAK_BEFORE, BREAK_AFTER = 1.0, 1.5  # seconds around a break said in whole seconds where the sound may differ
 
 
-def complaints(stderr: bytes) -> list[str]:
+def complaints(stderr: bytes | str) -> list[str]:
     """What ``play`` said on standard error, less the line saying that the machine was too
     busy to keep the device fed (which a loaded test machine may earn at any time)."""
-    return [line for line in stderr.decode().splitlines() if not line.startswith("The sound broke up")]
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr
+    return [line for line in text.splitlines() if not line.startswith("The sound broke up")]
 
 
 def said_breaks(stderr: str) -> list[float]:
