@@ -92,7 +92,7 @@ def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_pat
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    lines = done.stderr.strip().splitlines()
+    lines = complaints(done.stderr.strip())
     assert (
         len(lines) == 1
         and lines[0].startswith("voiceguide: cannot listen (")
@@ -230,6 +230,6 @@ def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speec
     finally:
         server.stop()
     assert done.returncode == 0, done.stderr
-    lines = done.stderr.strip().splitlines()
+    lines = complaints(done.stderr.strip())
     assert len(lines) == 1 and lines[0].startswith("voiceguide: cannot cancel the echo ("), lines
     assert lines[0].endswith("listening only while the session is quiet"), lines
