@@ -240,8 +240,7 @@ def assert_exact(
         if hi >= len(render) - SR:  # a break in the last second: nothing after it to find again
             return
         at = hi
-        near = max(0, offset + at - 3 * SR)
-        offset = near + peak(recording[near : offset + at + 4 * SR], render[at : at + SR]) - at
+        offset = place(recording, render[at : at + SR], offset + at - 3 * SR, offset + at + 3 * SR) - at
     until = first_mismatch(recording, render, offset, at)
     assert until == len(render), f"{what}heard exactly to {until / SR:.3f} s of {len(render) / SR:.3f} s"
 
