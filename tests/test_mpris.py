@@ -18,7 +18,7 @@ import pytest
 from voiceguide.player.core import FADE
 from voiceguide.sounds import cues
 
-from .support.heard import EXACT, assert_heard_whole, fade_end, first_mismatch, locate, remove
+from .support.heard import EXACT, assert_heard_whole, complaints, fade_end, first_mismatch, locate, remove, said_breaks
 from .support.pulse import SR, Pulse, load_recording
 from .support.sessions import PLAYBACK_SCRIPT, rendered
 
@@ -168,5 +168,5 @@ def test_with_no_session_bus_play_plays_the_whole_session_and_says_nothing(
         process = play(pulse, session, address)
         out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
-    assert (out, err) == ("", "")
-    assert_heard_whole(load_recording(raw)[:, 0], session["render"])
+    assert (out, complaints(err)) == ("", [])
+    assert_heard_whole(load_recording(raw)[:, 0], session["render"], breaks=said_breaks(err))

@@ -4,8 +4,10 @@ sample by sample with what ``render`` writes for the same script and options."""
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from .support import voiceguide_without
 from .support.drive import drive
 from .support.heard import (
     EXACT,
+    assert_exact,
     assert_heard_whole,
     busy_cores,
     fade_end,
@@ -26,6 +29,7 @@ from .support.heard import (
     hear_pause_resume_quit,
     locate,
     remove,
+    said_breaks,
     silences_inserted,
 )
 from .support.pulse import SR, Pulse, load_recording, wait_for_silence
@@ -102,8 +106,8 @@ def test_a_whole_session_is_heard_at_one_offset_on_a_fresh_and_a_running_server(
         assert run.returncode == 0, err.decode()
     render = long_session["render"]
     assert len(render) >= 60 * SR
-    for which, raw in (("fresh", raw_fresh), ("running", raw_running)):
-        assert_heard_whole(heard_of(raw), render, which)
+    for which, raw, (_, err) in zip(("fresh", "running"), (raw_fresh, raw_running), results, strict=True):
+        assert_heard_whole(heard_of(raw), render, which, said_breaks(err.decode()))
 
 
 @pytest.mark.parametrize("load", ["quiet", "busy"])
@@ -165,7 +169,33 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     clean = remove(clean, _mono(cues.mark("resume")), after + rough - span, after + rough + span)
     resumed = fade_start(clean, render, after, rough, fade, span)
     assert -0.5 * SR <= resumed - stopped <= 0, "resumed in place, never skipping ahead"
-    assert first_mismatch(clean, render, after, resumed + fade) == len(render), "then to the end, sample for sample"
+    # Then to the end, sample for sample (but where the player said the sound broke up).
+    assert_exact(clean, render, after, resumed + fade, said_breaks(err.decode()), "after the resume: ")
+
+
+def test_a_device_run_dry_is_said_and_the_rest_still_comes_exactly(pulse: Pulse, session: dict, tmp_path: Path) -> None:
+    """The player stopped dead for 0.6 s (as a machine far too busy would stop it): the device
+    runs dry, the listener hears a break, and ``play`` says where, in one line at the end; the
+    session before and after the break is heard exactly."""
+    render = session["render"]
+    with pulse.recording(tmp_path / "rec.raw") as raw:
+        process, keys = player(pulse, session, tty=True)
+        assert keys is not None
+        keys.wait(lambda s: s.position >= 4, "4 s played")
+        process.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(0.6)  # the stall itself, longer than the device's 0.2 s buffer
+        finally:
+            process.send_signal(signal.SIGCONT)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    breaks = said_breaks(err.decode())
+    assert len(breaks) == 1 and 4 <= breaks[0] <= 8, err.decode()
+    assert err.decode().count("The sound broke up") == 1, "said once"
+    heard = heard_of(raw)
+    with pytest.raises(AssertionError):  # the break was real: not heard at one offset ...
+        assert_heard_whole(heard, render)
+    assert_heard_whole(heard, render, breaks=breaks)  # ... but exact on either side of it
 
 
 def test_q_quits_and_the_sound_stops(pulse: Pulse, session: dict, tmp_path: Path) -> None:

@@ -282,3 +282,24 @@ def test_the_status_line_knows_every_section_and_the_length_from_the_start() -> 
     source.known = True
     line = status_line(player.status(), 200)
     assert "/ 1:00" in line and "~" not in line, line
+
+
+def test_where_the_device_ran_dry_is_said_in_session_samples(setup) -> None:
+    """The device's dropouts (frames handed over just after it ran dry) become the session's
+    samples there; dropouts close together are one break."""
+    player, device, _ = setup
+    player.play(2 * SR)
+    run_for(player, device, 3.0)
+    device.dropouts = [SR, SR + BLOCK, SR + 2 * BLOCK, 2 * SR]  # the first three: one stall
+    assert player.dropouts() == [3 * SR, 4 * SR]
+
+
+def test_the_breaks_are_said_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from voiceguide.cli.audio import said_dropouts
+
+    said_dropouts([], SR)
+    assert capsys.readouterr().err == ""
+    said_dropouts([16 * SR, 35 * SR + 100, 41 * SR], SR)
+    assert capsys.readouterr().err == (
+        "The sound broke up 3 times (at 0:16, 0:35 and 0:41): the machine was too busy to keep the sound device fed.\n"
+    )

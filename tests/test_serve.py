@@ -262,7 +262,9 @@ def test_every_session_is_prepared_from_the_start(tmp_path: Path) -> None:
             assert time.monotonic() < until, (titles, progress)
             time.sleep(0.1)
         assert titles == ["Neck release", "Shoulder rolls"]
-        assert set(lines) <= {
+        # The run may end between the feed's fetch and the status's: then its last line is the summary.
+        done = "2 of 3 sessions ready; 1 could not be prepared"
+        assert set(lines[:-1] if lines[-1:] == [done] else lines) <= {
             "Preparing 1 of 3: Arm swing",
             "Preparing 1 of 3: Neck release",
             "Preparing 2 of 3: Neck release",
@@ -277,7 +279,7 @@ def test_every_session_is_prepared_from_the_start(tmp_path: Path) -> None:
         ):
             assert time.monotonic() < until, progress
             time.sleep(0.1)
-        assert progress["preparing"] == "2 of 3 sessions ready; 1 could not be prepared"
+        assert progress["preparing"] == done
         states = {slug: status["state"] for slug, status in progress["sessions"].items()}
         assert states == {"arm-swing": "failed", "neck": "ready", "shoulder-rolls": "ready"}
         assert {status["renders"] for status in progress["sessions"].values()} == {1}  # each started once, by itself

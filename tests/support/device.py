@@ -90,6 +90,7 @@ class Device:
         self.fill: Fill | None = None
         self.handed: list[np.ndarray] = []
         self.cuts = 0
+        self.dropouts: list[int] = []
 
     def open(self, fill: Fill) -> None:
         self.fill = fill

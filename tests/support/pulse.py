@@ -37,6 +37,32 @@ def server_command() -> list[str]:
     return ["env", f"LD_LIBRARY_PATH={library}", str(binary), f"--dl-search-path={modules}"]
 
 
+# The tests' sound server and its recorder run above the suite's own load (round-robin, just
+# above the player's own threads, where the system allows it). A desktop's sound server is kept
+# running by its system; this one shares two cores with four test workers and busy loops, and
+# its main thread takes the player's frames from the socket. Left at ordinary scheduling, the
+# recording once held 33 ms of silence that the player, on time by its device's clock, could
+# not know of.
+REALTIME = 4
+
+
+def realtime(command: list[str]) -> list[str]:
+    """``command`` under round-robin scheduling at REALTIME, where ``chrt`` may grant it."""
+    chrt = shutil.which("chrt")
+    if chrt is None or subprocess.run([chrt, "-r", str(REALTIME), "true"], capture_output=True).returncode != 0:
+        return command
+    return [chrt, "-r", str(REALTIME), *command]
+
+
+def make_realtime(pid: int) -> None:
+    """The thread ``pid`` (a process's main thread) under round-robin scheduling at REALTIME,
+    where the system allows it: PulseAudio sets its own main thread back to ordinary scheduling
+    as it starts (only its sinks' threads keep real-time), so it is raised once it is up."""
+    chrt = shutil.which("chrt")
+    if chrt is not None:
+        subprocess.run([chrt, "-r", "-p", str(REALTIME), str(pid)], capture_output=True)
+
+
 class Pulse:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -61,6 +87,7 @@ class Pulse:
         while time.monotonic() < deadline:
             ok = subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0
             if ok:
+                make_realtime(self.process.pid)
                 return
             time.sleep(0.1)
         self.stop()
@@ -81,7 +108,7 @@ class Pulse:
             "parec", "-d", "voiceguide_test.monitor", "--format=s16le", "--rate=44100",
             "--channels=2", "--latency-msec=20", str(path),
         ]  # fmt: skip
-        parec = subprocess.Popen(command, env=self.env)
+        parec = subprocess.Popen(realtime(command), env=self.env)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and (not path.exists() or path.stat().st_size == 0):
             time.sleep(0.02)

@@ -321,6 +321,7 @@ def play(
                 listening=lambda: listener is not None and listener.running,
                 plain=say.plain(),
             )
+            said_dropouts(player.dropouts(), player.sr)
         finally:
             buttons.stop()
             if listener is not None:
@@ -328,6 +329,19 @@ def play(
             if echo is not None:
                 echo.close()
             recorder.finish(heard(player))  # also after q and Ctrl-C
+
+
+def said_dropouts(dropouts: list[int], sample_rate: int) -> None:
+    """One line, once the session is over, if the device ran dry while it played: the
+    listener heard a break in the sound, and here is where and why."""
+    if not dropouts:
+        return
+    from voiceguide.units import format_clock
+
+    times = sorted({format_clock(at / sample_rate) for at in dropouts})
+    where = ", ".join(times[:-1]) + f" and {times[-1]}" if len(times) > 1 else times[0]
+    count = "once" if len(dropouts) == 1 else f"{len(dropouts)} times"
+    err(f"The sound broke up {count} (at {where}): the machine was too busy to keep the sound device fed.")
 
 
 def heard(player: Any) -> Any:

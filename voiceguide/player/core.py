@@ -46,6 +46,7 @@ BLOCK = 4096
 VOLUME_STEP = 10
 LEVEL_KEEP = 0.12  # seconds still queued that a level change does not reach (the rest is made again)
 CROSS = 1.0  # seconds over which the music of a wait crosses into the session when it goes on
+DROPOUT_JOIN = 0.5  # seconds: the device running dry again this soon is the same break
 HOLD_GRACE = 1.0  # seconds before a hold, once its words are over, from which space goes on
 
 
@@ -90,6 +91,17 @@ class Player:
         """Seconds of the session the listener has heard, pauses and skipped stretches left out
         (what the device was handed, less what it still holds)."""
         return self.transport.carried_before(self.heard()) / self.sr
+
+    def dropouts(self) -> list[int]:
+        """The session samples where the sound broke up: the device ran dry there (a machine
+        too busy to feed it in time), so silence came in, or the sound server skipped ahead."""
+        frames = list(self.output.dropouts) if self.output is not None else []
+        found = sorted({at for at in (self.transport.session_at(frame) for frame in frames) if at is not None})
+        breaks: list[int] = []
+        for at in found:  # late blocks one after another are one break
+            if not breaks or at - breaks[-1] > DROPOUT_JOIN * self.sr:
+                breaks.append(at)
+        return breaks
 
     def position(self) -> int:
         """The session sample the listener hears now."""

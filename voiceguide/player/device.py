@@ -22,6 +22,7 @@ from voiceguide.errors import PlaybackError
 from voiceguide.player.output import NO_DEVICE, Fill
 from voiceguide.player.system import quiet_stderr, raise_priority, silence_alsa
 
+DRY_SLACK = 0.01  # seconds the device's clock may run past its last frame before it counts as dry
 LATENCY = 0.2  # seconds of buffer the stream asks for: short enough to answer keys, long enough for a busy machine
 
 
@@ -36,7 +37,8 @@ class SounddeviceOutput:
         self._newest: tuple[int, float] | None = None  # (first frame of the newest block, its DAC time)
         self._prioritised = False
         self._frozen: int | None = None
-        self.underflows = 0  # blocks the device asked for too late (the machine was busy)
+        self._drained: float | None = None  # when the device will have played all it was handed
+        self.dropouts: list[int] = []  # frames handed over just after the device ran dry (the machine was busy)
         # Handed each block after the fill, with the time its first frame is heard; it may change
         # the block (a listener's echo canceller keeps it as its far end, and ducks it).
         self.tap: Callable[[np.ndarray, float], None] | None = None
@@ -55,13 +57,18 @@ class SounddeviceOutput:
             if not self._prioritised:
                 self._prioritised = True
                 raise_priority()
-            if status.output_underflow:
-                self.underflows += 1
+            # The device ran dry if it says so, or if this block was asked for after the device
+            # had played everything handed over before (its own clock; ALSA's pulse plugin does
+            # not always say so).
+            dac, now = float(time.outputBufferDacTime), float(time.currentTime)
+            if status.output_underflow or (self._drained is not None and now > self._drained + DRY_SLACK):
+                self.dropouts.append(self._handed)
             fill(outdata)
             if self.tap is not None:
-                self.tap(outdata, float(time.outputBufferDacTime))
+                self.tap(outdata, dac)
+            self._drained = dac + frames / self.sample_rate if dac > 0 and now > 0 else None
             with self._lock:
-                self._newest = (self._handed, float(time.outputBufferDacTime))
+                self._newest = (self._handed, dac)
                 self._handed += frames
 
         try:

@@ -35,6 +35,7 @@ NO_DEVICE = (
 class Output(Protocol):
     name: str
     sample_rate: int
+    dropouts: list[int]  # frames handed over just after the device ran dry, where it can tell
 
     def open(self, fill: Fill) -> None:
         """Start the stream; from now on the device calls ``fill`` for every block it wants.

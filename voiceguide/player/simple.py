@@ -55,6 +55,7 @@ class SimpleaudioOutput:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._frozen: int | None = None
+        self.dropouts: list[int] = []  # simpleaudio cannot tell when its device runs dry
 
     def open(self, fill: Fill) -> None:
         try:
