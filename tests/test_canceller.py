@@ -111,7 +111,7 @@ def test_correlation_finds_the_delay_the_timestamps_miss() -> None:
 
 def test_without_the_library_the_fallback_is_said_in_one_line() -> None:
     code = (
-        "from voiceguide.cli.audio import hear_through_session\n"
+        "from voiceguide.cli.listen import hear_through_session\n"
         "class P:\n    sr = 44100\n    tap = None\n"
         "print(hear_through_session(P()))\n"
     )

@@ -77,9 +77,7 @@ class Player:
         self._switch = sys.getswitchinterval()
         self.holding: int | None = None  # the sample where the queue reached a wait and holds
         self._gone_on: set[int] = set()  # waits the listener has gone on from
-        # A listener's tap on what the device plays (see SounddeviceOutput.tap), set before the
-        # first sound; an output without a tap cannot give the echo canceller its far end.
-        self.tap: Callable[[np.ndarray, float], None] | None = None
+        self.tap: Callable[[np.ndarray, float], None] | None = None  # a listener's, on the device (Tapped)
 
     # -- time ------------------------------------------------------------------------------
 
@@ -291,8 +289,7 @@ class Player:
         self.state = State.FINISHED
 
     def close(self) -> None:
-        """Let go of the device (waiting for its threads) and of the feeding thread's priority.
-        Stopped before the end (Ctrl-C, a failure), the sound is cut at once."""
+        """Let go of the device and the feeding thread's priority (before the end: cut at once)."""
         if self.output is not None:
             if self.state is not State.FINISHED:
                 self.output.cut()
