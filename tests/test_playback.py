@@ -19,6 +19,7 @@ from voiceguide.sounds import cues
 from .support import voiceguide_without
 from .support.drive import drive
 from .support.heard import (
+    ALONE,
     EXACT,
     assert_exact,
     assert_heard_whole,
@@ -159,7 +160,7 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     before = locate(heard, render, 1.0)
     stop_near = first_mismatch(heard, render, before, int(1.5 * SR))
     fade, span = int(FADE * SR), int(0.3 * SR)
-    clean = remove(heard, _mono(cues.mark("pause")), before + stop_near - span, before + stop_near + span)
+    clean = remove(heard, _mono(cues.mark("pause")), before + stop_near - span, before + stop_near + span, ALONE)
     stopped = fade_end(clean, render, before, stop_near + fade, fade, span)
     gap = clean[before + stopped + SR // 2 : before + stopped + SR]
     assert np.max(np.abs(gap)) <= EXACT, "silence while paused"

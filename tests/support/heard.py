@@ -25,6 +25,7 @@ from voiceguide.sounds import cues
 SR = 44100
 EXACT = 1.5 / 32768  # 16-bit rounding: the recording is the render to within this
 GAP = 64  # samples: a run of digital zeros this long inside the sound is silence the device inserted
+ALONE = int(0.1 * SR)  # a pause's mark is heard alone from here on (the fade under its start is over)
 
 
 def peak(recording: np.ndarray, piece: np.ndarray) -> int:
@@ -68,9 +69,24 @@ def place(recording: np.ndarray, sound: np.ndarray, start: int, stop: int) -> in
     return max(0, start) + peak(recording[max(0, start) : stop + len(sound)], sound)
 
 
-def remove(recording: np.ndarray, sound: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """The recording less ``sound``, found by correlation within ``[start, stop)``."""
-    at = place(recording, sound, start, stop)
+def remove(recording: np.ndarray, sound: np.ndarray, start: int, stop: int, alone: int = 0) -> np.ndarray:
+    """The recording less ``sound``, found by correlation within ``[start, stop)``. With
+    ``alone``, the sound is heard alone from that many samples into it for a tenth of a
+    second (a pause's mark, once the fade under its start is over): it is found by that
+    part, then fitted there to the sample where least is left. The whole sound's peak can be
+    whole periods of a note off when what is under its start is loud, and any peak a sample
+    off when what comes after it is."""
+    if not alone:
+        at = place(recording, sound, start, stop)
+    else:
+        end = min(len(sound), alone + SR // 10)
+        at = place(recording, sound[alone:end], start + alone, stop + alone) - alone
+
+        def left(shift: int) -> float:
+            piece = recording[at + shift + alone : at + shift + end]
+            return float(np.sum((piece - sound[alone : alone + len(piece)]) ** 2))
+
+        at += min(range(-3, 4), key=left)
     cleaned = recording.copy()
     cleaned[at : at + len(sound)] -= sound[: len(cleaned) - at]
     return cleaned
@@ -299,7 +315,7 @@ def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) ->
     fade, span = int(FADE * SR), int(0.3 * SR)
     before = locate(heard, render, max(0.5, said["key_next"] / SR - 1.2))
     pause_mark = np.asarray(cues.mark("pause"), dtype=np.float64)
-    clean = remove(heard, pause_mark, before + said["key_next"] - span, before + said["key_next"] + span)
+    clean = remove(heard, pause_mark, before + said["key_next"] - span, before + said["key_next"] + span, ALONE)
     intact = first_mismatch(clean, render, before, max(0, said["key_next"] - SR))
     # The fade's end, fitted near where the recording first leaves the render (the fade's start)
     # plus a fade: what is left of the pause mark over loud speech can outweigh a 40 ms fade
