@@ -25,8 +25,10 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
 # What voiceguide itself needs (make setup, make demo): espeak-ng (the system voice), ffmpeg (MP3
 # and M4B), PortAudio (the player), and a C compiler with the Python and ALSA headers, which build
-# simpleaudio (the second output; it ships no wheel).
-DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 libasound2-dev gcc python3-dev
+# simpleaudio (the second output; it ships no wheel). libspeexdsp1 is the echo canceller that lets
+# `play --listen` hear through the session's voice: the PulseAudio server and ALSA's plugins pull it
+# in, but libpulse0 and libportaudio2 do not, so a machine without a sound server would lack it.
+DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 libasound2-dev gcc python3-dev libspeexdsp1
 # What the tests add (make test): a PulseAudio server of their own with its clients (pactl, parec,
 # pacat) and ALSA's plugin into it, and Debian's chromium for the page's browser tests. Where
 # PipeWire serves the PulseAudio interface (pipewire-pulse), pulseaudio is not installed, which

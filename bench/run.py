@@ -52,7 +52,7 @@ from bench.common import Bench, Figures, Row  # noqa: E402
 GROUPS = (
     "export_speed", "mixing", "memory", "first_sound", "timing", "synthesis", "player", "speech_rate",
     "intelligibility", "serve_first_byte", "serve_seeking", "listening", "alias_bomb", "startup", "compose",
-    "cold_quit", "levels", "mpris", "wer",
+    "cold_quit", "levels", "mpris", "echo", "wer",
 )  # fmt: skip
 
 SAME_NOTE = 42  # characters (with the leading "- ") that name what a note is about

@@ -20,6 +20,6 @@ def test_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
     table = [line for line in out.read_text().splitlines() if line.startswith("| ") and not line.startswith("| #")]
-    assert [int(line.split("|")[1]) for line in table] == list(range(1, 26))
+    assert [int(line.split("|")[1]) for line in table] == list(range(1, 27))
     assert all(line.rstrip().endswith(("yes |", "**no** |", "reported |")) for line in table)
     assert "Machine:" in out.read_text()

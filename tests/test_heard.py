@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .support.heard import SR, cut_at_the_end, silences_inserted
+from .support.heard import SR, cut_at_the_end, ducked_cut, silences_inserted
 
 START = 1000
 
@@ -61,3 +61,42 @@ def test_anything_but_the_session_up_to_the_silence_fails(render: np.ndarray, ca
     }[case]
     with pytest.raises(AssertionError):
         cut_at_the_end(heard, render)
+
+
+def ducking(render: np.ndarray, down: int, up: int | None, low: float = 0.1, ramp: float = 0.08) -> np.ndarray:
+    """The render under a duck as the player's tap ramps it: from ``down`` toward ``low``, from
+    ``up`` back toward 1, ``1 / (ramp * SR)`` a sample."""
+    step = 1.0 / int(ramp * SR)
+    gain = np.ones(len(render))
+    for i in range(down, len(render)):
+        target = 1.0 if up is not None and i >= up else low
+        previous = gain[i - 1]
+        gain[i] = min(previous + step, target) if target > previous else max(previous - step, target)
+    return np.round(render * gain * 32768) / 32768
+
+
+@pytest.mark.parametrize(("up", "starved"), [(None, False), (4 * SR + 77, False), (4 * SR + 77, True)])
+def test_a_ducked_cut_is_found_with_where_the_duck_turned(render: np.ndarray, up: int | None, starved: bool) -> None:
+    """Where the duck went down and came back, to the sample; a silence the device was handed for
+    want of samples (``starved``) is not the session lost."""
+    down, cut = 3 * SR + 500, 5 * SR + 321
+    ducked = ducking(render, down, up)[:cut]
+    gap = np.zeros(882 if starved else 0)
+    heard = recorded(ducked[: 4 * SR], gap, ducked[4 * SR :])
+    found = ducked_cut(heard, render, 0.1, 0.08, before=1.5)  # the duck went down before: found all the same
+    assert (found.offset, found.cut) == (SR // 2, cut)
+    assert found.turns == [(down, 0.1)] + ([] if up is None else [(up, 1.0)])
+    assert found.lowest == pytest.approx(0.1, abs=1e-6)
+
+
+@pytest.mark.parametrize("case", ["stepped", "other level", "sound after"])
+def test_anything_but_the_session_under_a_ramped_duck_fails(render: np.ndarray, case: str) -> None:
+    down, cut = 3 * SR, 5 * SR
+    ducked = ducking(render, down, None)
+    heard = {
+        "stepped": recorded(render[:down], render[down:cut] * 0.1),  # a click: no ramp
+        "other level": recorded(ducking(render, down, None, low=0.2)[:cut]),
+        "sound after": recorded(ducked[:cut], render[SR : SR + 4410]),
+    }[case]
+    with pytest.raises(AssertionError):
+        ducked_cut(heard, render, 0.1, 0.08, before=4.0)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.listen.playback import DUCK_DB, RAMP
+
 from .support import voiceguide_without
 from .support.drive import drive
-from .support.heard import complaints, cut_at_the_end, heard_until, locate
+from .support.heard import complaints, cut_at_the_end, ducked_cut, heard_until, locate
 from .support.listening import spoken
 from .support.pulse import SR, Microphone, Pulse, load_recording
 from .support.sessions import LONG_SCRIPT, rendered
@@ -56,10 +58,15 @@ def test_a_spoken_quit_ends_the_session(pulse: Pulse, tmp_path: Path, speech_cac
     # Measured from the end of the sound: the first "quit" is said as the process starts, and when
     # the listener is ready in time it is obeyed in the opening bell, before any words. (Matched
     # from the first words, such a recording put the session at a wrong offset, and a clean cut
-    # was measured as a second of sound after it.) ``cut_at_the_end`` holds that the sound was the
-    # session, sample for sample, up to the cut, and silence after it.
-    _, cut = cut_at_the_end(heard, render)
-    assert cut < len(render) - 10 * SR, f"quit at {cut / SR:.1f} s of {len(render) / SR:.1f} s: the command was obeyed"
+    # was measured as a second of sound after it.) The listener ducks the session while someone
+    # speaks over it: ``ducked_cut`` holds that the sound was the session times the duck's gain
+    # (ramped down 20 dB and back), sample for sample, up to the cut, and silence after it.
+    duck = ducked_cut(heard, render, 10 ** (DUCK_DB / 20), RAMP, before=6.0)
+    assert duck.cut < len(render) - 10 * SR, (
+        f"quit at {duck.cut / SR:.1f} s of {len(render) / SR:.1f} s: the command was obeyed"
+    )
+    if duck.turns:  # ducked under the speaker: by 20 dB, no less and no more
+        assert duck.lowest == pytest.approx(10 ** (DUCK_DB / 20), abs=0.005), duck
 
 
 @pytest.mark.parametrize("at", [0.3, 2.0])

@@ -24,6 +24,7 @@ from voiceguide.sounds import cues
 
 SR = 44100
 EXACT = 1.5 / 32768  # 16-bit rounding: the recording is the render to within this
+GAP = 64  # samples: a run of digital zeros this long inside the sound is silence the device inserted
 ALONE = int(0.1 * SR)  # a pause's mark is heard alone from here on (the fade under its start is over)
 
 
@@ -328,3 +329,104 @@ def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) ->
     ending = locate(clean, render, max(said["resumed_from"] / SR + 0.5, said["quit_at"] / SR - 1.0), 0.5)
     last = first_mismatch(clean, render, ending, max(resumed + int(0.5 * SR), said["quit_at"] - SR // 2))
     return Heard(before, after, intact, stopped, resumed, last)
+
+
+@dataclass(frozen=True)
+class Ducked:
+    """A session quit while a speaker ducked it: the session's offset in the recording, the
+    session sample after the last one heard, where the duck's gain turned (session sample, the
+    gain it heads for) and the lowest gain the session was heard at."""
+
+    offset: int
+    cut: int
+    turns: list[tuple[int, float]]
+    lowest: float
+
+
+def _envelope(turns: list[tuple[int, float]], first: int, count: int, step: float) -> np.ndarray:
+    """The duck's gain for session samples ``first`` .. ``first + count``, as the player's tap
+    makes it: from each turn's sample on, ``step`` a sample toward that turn's target (1 or the
+    duck's low), then held there."""
+    out = np.ones(count)
+    gain, target, at = 1.0, 1.0, first
+    for until, next_target in [*turns, (first + count, target)]:
+        until = min(max(until, at), first + count)
+        n = until - at
+        if n > 0:
+            ramp = gain + np.sign(target - gain) * step * np.arange(1, n + 1)
+            ramp = np.minimum(ramp, target) if target >= gain else np.maximum(ramp, target)
+            out[at - first : until - first] = ramp
+            gain = float(ramp[-1])
+        at, target = until, next_target
+    return out
+
+
+def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: float, before: float = 2.0) -> Ducked:
+    """Where a session that was quit while a speaker ducked it went silent, and its duck. Holds
+    that the last ``before`` seconds of sound were the session times the duck's gain, sample for
+    sample, right up to the silence: down to ``low`` and back, ramped ``1/ramp`` a second (no
+    click), with nothing else let through, nothing faded. Silence the device was handed for want
+    of samples (a busy machine: digital zeros, at least ``GAP`` of them) is left out, as nothing
+    of the session is lost in it."""
+    loud = np.flatnonzero(np.abs(recording) > 2 * EXACT)
+    assert len(loud), "the session was heard"
+    end = int(loud[-1]) + 1
+    first = int(loud[0]) + int(FADE * SR)
+    begin = max(first, end - int(before * SR))
+    # Back to where the session was heard whole, before the duck went down.
+    while begin > first:
+        at = peak(render, recording[begin : begin + SR // 10])
+        piece = render[at : at + SR // 10]
+        if abs(float(np.dot(recording[begin : begin + SR // 10], piece)) / float(np.dot(piece, piece)) - 1) < 0.01:
+            break
+        begin = max(first, begin - SR)
+    heard = recording[begin:end]
+    zero = np.concatenate([[False], heard == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= GAP]
+    if gaps:
+        keep = np.ones(len(heard), bool)
+        for a, b in gaps:
+            keep[a:b] = False
+        heard = heard[keep]
+    at = peak(render, heard)
+    offset = begin - at
+    wanted = render[at : at + len(heard)]
+    step = 1.0 / int(ramp * SR)
+    # Where the gain turns, roughly, from the gain of each 10 ms: then each turn to the sample.
+    window = SR // 100
+    gains = []
+    for i in range(0, len(heard) - window + 1, window):
+        r = wanted[i : i + window]
+        power = float(np.dot(r, r))
+        gains.append(float(np.dot(heard[i : i + window], r)) / power if power > 1e-6 else gains[-1] if gains else 1.0)
+    # A turn is where the gain starts to fall or to rise (a duck may come back up part way and
+    # go down again); each is then placed to the sample.
+    turns: list[tuple[int, float]] = []
+    heading = 0
+    for i in range(1, len(gains)):
+        change = gains[i] - gains[i - 1]
+        now = -1 if change < -0.02 else 1 if change > 0.02 else 0
+        if now and now != heading:
+            turns.append((at + (i - 1) * window, low if now < 0 else 1.0))
+        heading = now or heading
+
+    def error(candidate: list[tuple[int, float]], near: int | None = None) -> float:
+        """The largest difference, over all the sound or near one session sample (a ramp's length
+        either side: each turn is placed by what is heard around it alone)."""
+        wrong = np.abs(heard - _envelope(candidate, at, len(heard), step) * wanted)
+        if near is not None:
+            lo = max(0, near - at - int(ramp * SR) - 2 * window)
+            wrong = wrong[lo : near - at + 2 * int(ramp * SR) + 2 * window]
+        return float(np.max(wrong)) if len(wrong) else 0.0
+
+    for k, (turn, target) in enumerate(turns):
+        tries = [[*turns[:k], (turn + d, target), *turns[k + 1 :]] for d in range(-2 * window, 2 * window)]
+        turns = min(tries, key=lambda candidate: error(candidate, turn))
+    worst = error(turns)
+    assert worst <= 3 * EXACT, (
+        f"the last {(end - begin) / SR:.2f} s of sound were not the session under a ramped duck "
+        f"(turns at {[round(t / SR, 3) for t, _ in turns]} s): off by up to {worst * 32768:.1f} of 32768"
+    )
+    lowest = float(np.min(_envelope(turns, at, len(heard), step)))
+    return Ducked(offset, at + len(heard), turns, lowest)

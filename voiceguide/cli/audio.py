@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from voiceguide.cli import app, err, guarded
+from voiceguide.cli.listen import cancel_echo, start_listening
 from voiceguide.cli.options import (
     AreasOpt,
     AudienceOpt,
@@ -354,46 +355,3 @@ def heard(player: Any) -> Any:
     return heard_from(
         player.played(), status.position, status.length, ended, player.quit_at is not None, player.skipped
     )
-
-
-def cancel_echo() -> Any:
-    """PulseAudio's echo canceller between the session and the microphone, or None, said in one
-    line, where it cannot be set up (listening then pauses while the session speaks)."""
-    from voiceguide.errors import ListenError
-    from voiceguide.listen import missing
-    from voiceguide.listen.echo import EchoCancel
-
-    if missing() is not None:
-        return None  # start_listening says why it cannot listen at all
-    try:
-        return EchoCancel.start()
-    except ListenError as exc:
-        err(f"voiceguide: cannot cancel the echo ({exc}); listening only while the session is quiet")
-        return None
-
-
-def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: bool = False) -> Any:
-    """A listener that puts each spoken command on ``commands``, deaf while the session's own
-    voice sounds (unless ``echo_cancelled``: then it hears through the session, whose sound the
-    canceller takes away); or None, said in one line, where it cannot listen (the session plays on)."""
-    from voiceguide.errors import ListenError
-    from voiceguide.listen import Listener, missing
-
-    reason = missing()
-    if reason is not None:
-        err(f"voiceguide: cannot listen ({reason}); playing without listening")
-        return None
-    from voiceguide.listen.recogniser import WhisperRecogniser
-
-    listener = Listener(
-        WhisperRecogniser(),
-        commands.put,
-        (lambda: False) if echo_cancelled else player.speaking,
-        on_error=lambda message: err(f"voiceguide: stopped listening ({message}); the session plays on"),
-    )
-    try:
-        listener.start()
-    except ListenError as exc:
-        err(f"voiceguide: cannot listen ({exc}); playing without listening")
-        return None
-    return listener

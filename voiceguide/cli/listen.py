@@ -1,4 +1,5 @@
-"""The listening command: listen-test, to check a microphone and the distance from it."""
+"""The listening command: listen-test, to check a microphone and the distance from it; and the
+listening of `play --listen`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import queue
 import sys
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,3 +69,61 @@ def listen_test(
     if not failures.empty():
         raise ListenError(failures.get())
     sys.stdout.flush()
+
+
+def cancel_echo() -> Any:
+    """PulseAudio's echo canceller between the session and the microphone, or None, said in one
+    line, where it cannot be set up (listening then pauses while the session speaks)."""
+    from voiceguide.listen import missing
+    from voiceguide.listen.echo import EchoCancel
+
+    if missing() is not None:
+        return None  # start_listening says why it cannot listen at all
+    try:
+        return EchoCancel.start()
+    except ListenError as exc:
+        err(f"voiceguide: cannot cancel the echo ({exc}); listening only while the session is quiet")
+        return None
+
+
+def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: bool = False) -> Any:
+    """A listener that puts each spoken command on ``commands``, deaf while the session's own
+    voice sounds (unless ``echo_cancelled``: then it hears through the session, whose sound the
+    canceller takes away); or None, said in one line, where it cannot listen (the session plays on)."""
+    from voiceguide.listen import Listener, missing
+
+    reason = missing()
+    if reason is not None:
+        err(f"voiceguide: cannot listen ({reason}); playing without listening")
+        return None
+    from voiceguide.listen.recogniser import WhisperRecogniser
+
+    source, ducking = (None if echo_cancelled else hear_through_session(player)) or (None, None)
+    listener = Listener(
+        WhisperRecogniser(),
+        commands.put,
+        (lambda: False) if echo_cancelled else player.speaking,
+        on_error=lambda message: err(f"voiceguide: stopped listening ({message}); the session plays on"),
+        source=source,
+        ducking=ducking,
+    )
+    try:
+        listener.start()
+    except ListenError as exc:
+        err(f"voiceguide: cannot listen ({exc}); playing without listening")
+        return None
+    return listener
+
+
+def hear_through_session(player: Any) -> Any:
+    """The microphone through the echo canceller, fed (and ducking) what the player's device plays;
+    or None, said in one line, where no canceller can run (deaf while the session speaks)."""
+    from voiceguide.listen.cancelled import hear_through
+    from voiceguide.listen.microphone import Microphone
+
+    try:
+        source, player.tap = hear_through(Microphone(), player.sr)
+    except ListenError as exc:
+        err(f"voiceguide: no echo canceller ({exc}); listening only while the session is quiet")
+        return None
+    return source, player.tap

@@ -4,8 +4,11 @@ A wing beside the pipeline. The microphone (``microphone``) or an array (``feed`
 blocks; a speech detector (``detector``, Silero VAD) cuts out short candidate segments; a recogniser
 (``recogniser``, Whisper tiny.en) turns each into text; ``commands`` accepts the text only if it is one
 whole command phrase, "voice guide" and a command word. ``Listener`` runs all of it on its own thread
-and hands each command to a callback, as the keyboard hands the player a key. While the session's own
-voice speaks (and for a short tail after), the microphone is ignored, so the session never obeys itself.
+and hands each command to a callback, as the keyboard hands the player a key. With an echo canceller
+(``canceller``, libspeexdsp; ``cancelled`` lines the microphone up with what the device played, which
+``playback`` taps and ducks), the microphone is heard while the session speaks too; without one, or
+until it has converged, the microphone is ignored while the session's voice speaks (and for a short
+tail after). Either way the whole-phrase rule keeps the session from obeying itself.
 """
 
 from __future__ import annotations

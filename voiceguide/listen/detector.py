@@ -90,6 +90,12 @@ class Detector:
         self._start = 0
         self._silent = 0  # samples of silence since the last speech frame
         self._overlong = False
+        self.held = 0  # samples since the speech probability last fell below the threshold
+
+    @property
+    def in_speech(self) -> bool:
+        """A candidate segment is under way (it has started and not yet ended)."""
+        return bool(self._speech)
 
     def skip(self, samples: int) -> None:
         """Count ``samples`` of the stream that the detector does not hear, and start afresh after them."""
@@ -118,6 +124,7 @@ class Detector:
 
     def _step(self, frame: np.ndarray) -> Segment | None:
         p = self.probability(frame)
+        self.held = self.held + FRAME if p >= self.threshold else 0
         at = self.position
         self.position += FRAME
         if not self._speech:

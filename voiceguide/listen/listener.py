@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -26,6 +27,16 @@ from voiceguide.listen.recogniser import Recogniser
 
 JOIN = 1.0  # seconds: wake words heard alone join the speech that follows this soon ("voice guide, ... pause")
 TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
+ONSET = 0.3  # seconds the speech probability must hold before the session is ducked
+TALKER_DB = 6.0  # at most this much taken away by the echo canceller: what is heard is not the echo
+
+
+class Ducking(Protocol):
+    """What lowers the session while someone speaks over it (``Playback``)."""
+
+    def duck(self) -> None: ...
+
+    def restore(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,10 @@ class Listener:
     confirmation sounds); it is asked once per 32 ms block, from the capture thread, so it must be
     quick and thread-safe. Blocks captured while it is true, and for ``tail`` seconds after, are
     never heard. Every callback runs on the listener's thread.
+
+    ``ducking`` (the echo canceller's ``Playback``) lowers the session once the detector's speech
+    probability has held for ``ONSET`` seconds on a sound the canceller took little of (a talker, not
+    the echo), and restores it once that speech has been heard (after its command, if it was one).
     """
 
     def __init__(
@@ -60,6 +75,7 @@ class Listener:
         on_heard: Callable[[Heard], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         tail: float = TAIL,
+        ducking: Ducking | None = None,
     ) -> None:
         self.recogniser = recogniser
         self.on_command = on_command
@@ -68,6 +84,8 @@ class Listener:
         self.on_heard = on_heard
         self.on_error = on_error
         self.tail = int(tail * RATE)
+        self.ducking = ducking
+        self.ducked = False
         self.failure: str | None = None
         self.segments = 0  # candidate segments handed to the recogniser
         self._stopping = threading.Event()
@@ -117,12 +135,34 @@ class Listener:
                     self._hear(segment)
                     if self._stopping.is_set():
                         break
+                if self.ducking is not None:
+                    self._duck(detector)
         except VoiceguideError as exc:
             self._fail(str(exc))
         except Exception as exc:  # nothing the listener does may reach the session
             self._fail(f"listening stopped: {type(exc).__name__}: {exc}")
         finally:
+            if self.ducked and self.ducking is not None:
+                self.ducking.restore()
             self.source.close()
+
+    def _duck(self, detector: Detector) -> None:
+        """Lower the session once someone clearly starts to speak over it; bring it back once what
+        they said has been heard (a command was obeyed first) or was not a command after all."""
+        assert self.ducking is not None
+        if self.ducked:
+            wake = self._wake  # "voice guide," heard alone: the command word is still to come
+            waiting = wake is not None and detector.position - wake.end <= JOIN * RATE
+            if not detector.in_speech and not waiting:
+                self.ducking.restore()
+                self.ducked = False
+            return
+        # The echo canceller takes much of the session's echo away, and nothing of a talker: speech
+        # it took little of is someone speaking (the session's own words, left over, are not).
+        taken = float(getattr(self.source, "taken", 0.0))
+        if detector.held >= ONSET * RATE and taken <= TALKER_DB:
+            self.ducking.duck()
+            self.ducked = True
 
     def _hear(self, segment: Segment) -> None:
         began = time.perf_counter()

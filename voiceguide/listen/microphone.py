@@ -28,6 +28,7 @@ class Source(Protocol):
     """Where the listener's sound comes from."""
 
     name: str
+    captured_at: float  # when the block last handed over was captured, in seconds of the source's clock
 
     def open(self, muted: Callable[[], bool]) -> None:
         """Start capturing; ``muted()`` is asked once per block, at the time it is captured."""
@@ -66,15 +67,16 @@ class Microphone:
     def __init__(self, device: int | str | None = None) -> None:
         self.device = device
         self.name = "microphone"
-        self._queue: queue.Queue[Block] = queue.Queue()
+        self._queue: queue.Queue[tuple[np.ndarray, bool, float]] = queue.Queue()
         self._stream: Any = None
+        self.captured_at = 0.0  # when the block last handed over was captured (PortAudio's clock, seconds)
         self._closed = threading.Event()
 
     def open(self, muted: Callable[[], bool]) -> None:
         sd = _sounddevice()
 
         def callback(indata: np.ndarray, frames: int, when: Any, status: Any) -> None:
-            self._queue.put((indata[:, 0].copy(), _asked(muted)))
+            self._queue.put((indata[:, 0].copy(), _asked(muted), float(when.inputBufferAdcTime)))
 
         try:
             info = sd.query_devices(self.device, kind="input")
@@ -98,10 +100,12 @@ class Microphone:
     def blocks(self) -> Iterator[Block]:
         while not self._closed.is_set():
             try:
-                yield self._queue.get(timeout=0.1)
+                samples, muted, self.captured_at = self._queue.get(timeout=0.1)
             except queue.Empty:
                 if self._stream is not None and not self._stream.active and not self._closed.is_set():
                     raise ListenError("the microphone stopped delivering sound") from None
+                continue
+            yield samples, muted
 
     def close(self) -> None:
         self._closed.set()
@@ -126,6 +130,7 @@ class ArrayFeed:
         self.pace = pace
         self.name = name
         self.position = 0
+        self.captured_at = 0.0  # the block's first sample, in seconds of the array (its clock)
         self._muted: Callable[[], bool] = lambda: False
         self._closed = threading.Event()
 
@@ -138,6 +143,7 @@ class ArrayFeed:
             if self._closed.is_set():
                 return
             self.position = start
+            self.captured_at = start / RATE
             if self.pace:
                 wait = started + (start + BLOCK) / RATE / self.pace - time.monotonic()
                 if wait > 0:

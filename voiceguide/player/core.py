@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from voiceguide import levels
-from voiceguide.player.output import Fill, Output
+from voiceguide.player.output import Fill, Output, Tapped
 from voiceguide.player.sources import Section, Source
 from voiceguide.player.status import Clock, State, Status, WallClock, volume_gain
 from voiceguide.player.system import raise_priority, restore_priority
@@ -77,6 +77,7 @@ class Player:
         self._switch = sys.getswitchinterval()
         self.holding: int | None = None  # the sample where the queue reached a wait and holds
         self._gone_on: set[int] = set()  # waits the listener has gone on from
+        self.tap: Callable[[np.ndarray, float], None] | None = None  # a listener's, on the device (Tapped)
 
     # -- time ------------------------------------------------------------------------------
 
@@ -125,6 +126,8 @@ class Player:
                 self.output = opener
             else:
                 self.output = opener(self.transport.fill)
+            if self.tap is not None and isinstance(self.output, Tapped):
+                self.output.tap = self.tap
         finally:
             if self._priority is not None:
                 raise_priority()
@@ -286,8 +289,7 @@ class Player:
         self.state = State.FINISHED
 
     def close(self) -> None:
-        """Let go of the device (waiting for its threads) and of the feeding thread's priority.
-        Stopped before the end (Ctrl-C, a failure), the sound is cut at once."""
+        """Let go of the device and the feeding thread's priority (before the end: cut at once)."""
         if self.output is not None:
             if self.state is not State.FINISHED:
                 self.output.cut()

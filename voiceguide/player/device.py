@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,9 @@ class SounddeviceOutput:
         self._frozen: int | None = None
         self._drained: float | None = None  # when the device will have played all it was handed
         self.dropouts: list[int] = []  # frames handed over just after the device ran dry (the machine was busy)
+        # Handed each block after the fill, with the time its first frame is heard; it may change
+        # the block (a listener's echo canceller keeps it as its far end, and ducks it).
+        self.tap: Callable[[np.ndarray, float], None] | None = None
 
     def open(self, fill: Fill) -> None:
         silence_alsa()
@@ -60,6 +64,8 @@ class SounddeviceOutput:
             if status.output_underflow or (self._drained is not None and now > self._drained + DRY_SLACK):
                 self.dropouts.append(self._handed)
             fill(outdata)
+            if self.tap is not None:
+                self.tap(outdata, dac)
             self._drained = dac + frames / self.sample_rate if dac > 0 and now > 0 else None
             with self._lock:
                 self._newest = (self._handed, dac)

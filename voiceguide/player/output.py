@@ -11,6 +11,7 @@ process (standard error, ALSA's messages, scheduling) is in ``system``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # `play` imports this before numpy (see ``system.favour_threads``)
@@ -57,3 +58,11 @@ class Output(Protocol):
         """Let go of the device, waiting until its threads are done. Unless cut before, what
         the listener has not heard yet of what was handed over still plays."""
         ...
+
+
+@runtime_checkable
+class Tapped(Protocol):
+    """An output that hands each block, and the time it is heard, to a tap (a listener's echo
+    canceller keeps it as its far end, and ducks it)."""
+
+    tap: Callable[[np.ndarray, float], None] | None
