@@ -16,7 +16,7 @@ import pytest
 from voiceguide.listen.canceller import missing
 from voiceguide.listen.playback import DUCK_DB, RAMP
 
-from .support.heard import EXACT, ducked_cut, heard_until, locate
+from .support.heard import EXACT, complaints, ducked_cut, heard_until, locate
 from .support.listening import spoken
 from .support.pulse import SR, Microphone, Pulse, load_recording
 from .support.sessions import rendered
@@ -136,7 +136,7 @@ def test_without_a_canceller_it_says_so_once_and_the_session_plays_whole(
     finally:
         mic.remove()
     assert done.returncode == 0, done.stderr.decode()
-    lines = done.stderr.decode().strip().splitlines()
+    lines = complaints(done.stderr.decode().strip())
     assert len(lines) == 1, lines
     assert lines[0].startswith("voiceguide: no echo canceller (libspeexdsp is missing; install libspeexdsp1"), lines
     assert lines[0].endswith("; listening only while the session is quiet"), lines

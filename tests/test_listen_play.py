@@ -107,6 +107,26 @@ def test_without_a_recogniser_it_says_so_once_and_plays_on(pulse: Pulse, tmp_pat
     ), lines
 
 
+def test_through_simpleaudio_it_listens_only_while_the_session_is_quiet_and_says_so_once(
+    pulse: Pulse, tmp_path: Path, speech_cache: Path
+) -> None:
+    """simpleaudio cannot say when the device plays what, so the canceller has no far end to take
+    away: one line says so, and the session plays to its end (listening in its quiet moments)."""
+    script = tmp_path / "short.yaml"
+    script.write_text("title: Short\nsteps:\n  - say: Rest your hands.\n  - hold: 2s\n")
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
+    mic = Microphone(pulse, echo=False)
+    try:
+        done = subprocess.run([sys.executable, "-m", "voiceguide", "play", str(script), "--listen", "--output",
+                               "simpleaudio"], env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    finally:
+        mic.remove()
+    assert done.returncode == 0, done.stderr
+    assert complaints(done.stderr.strip()) == [
+        "voiceguide: --output simpleaudio cannot say when it plays what; listening only while the session is quiet"
+    ], done.stderr
+
+
 TALK = "title: Talk\nsteps:\n" + "".join(
     f"  - say: Let your shoulders sink a little lower with each slow breath, and feel the floor hold you, part {n}.\n"
     for n in range(1, 2)
@@ -238,5 +258,7 @@ def test_echo_cancel_where_it_cannot_be_set_up_is_one_line(tmp_path: Path, speec
         server.stop()
     assert done.returncode == 0, done.stderr
     lines = complaints(done.stderr.strip())
-    assert len(lines) == 1 and lines[0].startswith("voiceguide: cannot cancel the echo ("), lines
-    assert lines[0].endswith("listening only while the session is quiet"), lines
+    assert len(lines) == 1 and lines[0].startswith("voiceguide: cannot cancel the echo through the sound server ("), (
+        lines
+    )
+    assert lines[0].endswith("; listening as with --listen"), lines

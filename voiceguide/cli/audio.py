@@ -310,7 +310,11 @@ def play(
         echo = cancel_echo() if echo_cancel else None  # before the sound and the microphone open
         player = Player(source, output, volume=volume)
         commands: queue.Queue[str] = queue.Queue()
-        listener = start_listening(player, commands, echo is not None) if listen or echo_cancel else None
+        listener = (
+            start_listening(player, commands, echo is not None, tapped=device == "sounddevice")
+            if listen or echo_cancel
+            else None
+        )
         buttons = Buttons.start(player, commands)  # media keys, headsets, playerctl: MPRIS on the session bus
         try:
             from voiceguide.cli import say

@@ -73,7 +73,7 @@ def listen_test(
 
 def cancel_echo() -> Any:
     """PulseAudio's echo canceller between the session and the microphone, or None, said in one
-    line, where it cannot be set up (listening then pauses while the session speaks)."""
+    line, where it cannot be set up (listening is then as with --listen)."""
     from voiceguide.listen import missing
     from voiceguide.listen.echo import EchoCancel
 
@@ -82,14 +82,15 @@ def cancel_echo() -> Any:
     try:
         return EchoCancel.start()
     except ListenError as exc:
-        err(f"voiceguide: cannot cancel the echo ({exc}); listening only while the session is quiet")
+        err(f"voiceguide: cannot cancel the echo through the sound server ({exc}); listening as with --listen")
         return None
 
 
-def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: bool = False) -> Any:
-    """A listener that puts each spoken command on ``commands``, deaf while the session's own
-    voice sounds (unless ``echo_cancelled``: then it hears through the session, whose sound the
-    canceller takes away); or None, said in one line, where it cannot listen (the session plays on)."""
+def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: bool = False, tapped: bool = True) -> Any:
+    """A listener that puts each spoken command on ``commands``, hearing through the session's
+    voice by the project's canceller where the output hands it what it plays (``tapped``), through
+    PulseAudio's where ``echo_cancelled``, and otherwise deaf while the voice sounds (said in one
+    line); or None, said in one line, where it cannot listen (the session plays on)."""
     from voiceguide.listen import Listener, missing
 
     reason = missing()
@@ -98,7 +99,12 @@ def start_listening(player: Any, commands: queue.Queue[str], echo_cancelled: boo
         return None
     from voiceguide.listen.recogniser import WhisperRecogniser
 
-    source, ducking = (None if echo_cancelled else hear_through_session(player)) or (None, None)
+    through = None
+    if not echo_cancelled and not tapped:
+        err("voiceguide: --output simpleaudio cannot say when it plays what; listening only while the session is quiet")
+    elif not echo_cancelled:
+        through = hear_through_session(player)
+    source, ducking = through or (None, None)
     listener = Listener(
         WhisperRecogniser(),
         commands.put,
