@@ -303,3 +303,46 @@ def test_the_breaks_are_said_in_one_line(capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().err == (
         "The sound broke up 3 times (at 0:16, 0:35 and 0:41): the machine was too busy to keep the sound device fed.\n"
     )
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["section-made", "section-still-being-made"])
+def test_a_jump_is_seen_once_never_paused_and_never_back(setup, ready: bool) -> None:
+    """What another thread (the media buttons on the bus) reads while "next" plays out, at every
+    step and in the middle of the restart: the section moves on once, the state never says
+    paused, and the position never goes back, also where the next section is not made yet."""
+    player, device, source = setup
+    player.play(0)
+    run_for(player, device, 3.0)
+    seen: list[tuple[State, int, int]] = []
+
+    def look() -> None:
+        status = player.status()
+        seen.append((status.state, status.section_index, player.position()))
+
+    start = player.transport.start
+
+    def watched(position: int, fade: int) -> None:
+        look()
+        start(position, fade)
+        look()
+
+    player.transport.start = watched  # type: ignore[method-assign]
+    if not ready:
+        source.ready = 10 * SR  # the player waits for the section to come
+    look()
+    player.next_section()
+    for step in range(100):
+        if step == 20:
+            source.ready = source.length()
+        player.tick()
+        look()
+        device.advance(0.01)
+        look()
+    states = {state for state, _, _ in seen}
+    assert State.PAUSED not in states and State.PLAYING in states, states
+    assert (State.BUFFERING in states) is not ready, states
+    sections = [index for _, index, _ in seen]
+    assert sections == sorted(sections) and sections[0] == 0 and sections[-1] == 1, sections
+    positions = [position for _, _, position in seen]
+    assert positions == sorted(positions), "the position never goes back"
+    assert positions[-1] > 10 * SR + SR // 2, "and the next section plays"

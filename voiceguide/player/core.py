@@ -102,9 +102,10 @@ class Player:
         return breaks
 
     def position(self) -> int:
-        """The session sample the listener hears now."""
+        """The session sample the listener hears now (after a jump, where it goes: the position
+        never swings back to the fade-out's tail the device still holds)."""
         if self.state in (State.PLAYING, State.STOPPING):
-            at = self.transport.session_at(self.heard())
+            at = self.transport.heard_since_start(self.heard())
             return self.paused_at if at is None else at
         return self.paused_at
 
@@ -313,9 +314,10 @@ class Player:
             if stopped is not None:
                 self.paused_at = stopped
                 action, self._then = self._then, None
-                self.state = State.PAUSED
-                if action:
-                    action()
+                if action is None:
+                    self.state = State.PAUSED
+                else:
+                    action()  # it sets the state: a jump is never seen paused for a moment
             return
         if self.state is State.BUFFERING:
             length = self.source.length()

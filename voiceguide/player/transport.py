@@ -59,6 +59,7 @@ class Transport:
         self.carried = 0  # of those, frames that carried the session (not silence)
         self.stopped_at: int | None = None  # where the last fade-out ended, in session samples
         self.starved = False  # playing, but the queue ran dry at the last block
+        self._since: int | None = None  # the device frame that carried the latest start's first sample
 
     # -- the player's side ------------------------------------------------------------------
 
@@ -74,6 +75,7 @@ class Transport:
             self._fade_out = None
             self.stopped_at = None
             self.starved = False
+            self._since = None
             self._playing = True
 
     def append(self, block: np.ndarray) -> None:
@@ -167,6 +169,15 @@ class Transport:
                     return piece.session + (0 if piece.held else min(device_frame - piece.device, piece.count))
         return None
 
+    def heard_since_start(self, device_frame: int) -> int | None:
+        """``session_at``, for what the latest ``start`` handed over only: None until the device
+        plays its first frame (before it, the device still plays what came before the start: the
+        tail of a fade-out, then silence)."""
+        with self._lock:
+            if self._since is None or device_frame < self._since:
+                return None
+        return self.session_at(device_frame)
+
     def carried_before(self, device_frame: int) -> int:
         """Session samples the device was handed before ``device_frame`` (the rest of ``carried``
         lies beyond it, still in the device or not yet heard)."""
@@ -196,6 +207,8 @@ class Transport:
             for piece in pieces:
                 self._log.append(Piece(self.handed + piece.device, piece.session, piece.count, piece.held))
                 self.carried += 0 if piece.held else piece.count
+            if pieces and self._since is None:
+                self._since = self.handed + pieces[0].device
             if not partial:
                 self.starved = self._playing and taken < frames
             self._duck(out[:frames])
