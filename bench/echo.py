@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.common import Bench, Figures, Row  # noqa: E402
-from tests.support.listening import COMMAND_PHRASES, RATE, Rendered, holds, render, room, spoken  # noqa: E402
+from tests.support.listening import COMMAND_PHRASES, RATE, Rendered, Scene, holds, render, room, scene, spoken  # noqa: E402
 
 SCRIPT = REPO / "scripts" / "partner-back-massage.yaml"
 VOICES = ("natural", "system")
@@ -81,7 +81,7 @@ class Room:
             yield mic, speaking()
 
 
-def scenes(rendered: Rendered, clips: list[np.ndarray], where: str) -> tuple[np.ndarray, np.ndarray, list, list]:
+def scenes(rendered: Rendered, clips: list[np.ndarray], where: str) -> Scene:
     """The session cut down to the places the commands are said (``over``: 0.5 s into a sentence;
     ``after``: 0.1 s after one ends; ``hold``: in a hold), after ``LEAD`` seconds of its start."""
     longest = max(len(c) for c in clips) / RATE
@@ -99,20 +99,7 @@ def scenes(rendered: Rendered, clips: list[np.ndarray], where: str) -> tuple[np.
     places = [p for p in places if p > (LEAD + BEFORE) * RATE][: len(clips)]
     if len(places) < len(clips):
         raise RuntimeError(f"only {len(places)} places for {where!r} commands")
-    lead = int(LEAD * RATE)
-    speaker, talker = [rendered.samples[:lead]], [np.zeros(lead, np.float32)]
-    speech = [(s, min(e, lead)) for s, e in rendered.speech if s < lead]
-    phrases, at = [], lead
-    for clip, place in zip(clips, places, strict=True):
-        lo, hi = place - int(BEFORE * RATE), place + len(clip) + int(AFTER * RATE)
-        speaker.append(rendered.samples[lo:hi])
-        said = np.zeros(hi - lo, np.float32)
-        said[int(BEFORE * RATE) : int(BEFORE * RATE) + len(clip)] = clip
-        talker.append(said)
-        speech += [(max(s, lo) - lo + at, min(e, hi) - lo + at) for s, e in rendered.speech if s < hi and e > lo]
-        phrases.append((at + int(BEFORE * RATE), at + int(BEFORE * RATE) + len(clip)))
-        at += hi - lo
-    return np.concatenate(speaker), np.concatenate(talker), speech, phrases
+    return scene(rendered, clips, places, LEAD, BEFORE, AFTER)
 
 
 def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]], recogniser: object) -> dict:

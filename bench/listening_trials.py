@@ -27,9 +27,11 @@ from tests.support.listening import (  # noqa: E402
     COMMAND_PHRASES,
     RATE,
     Rendered,
+    Scene,
     echo,
     holds,
     render,
+    scene,
     speech_noise,
     spoken,
     to16k,
@@ -63,9 +65,7 @@ def in_speech(rendered: Rendered, need: float) -> list[int]:
     return [s + RATE // 2 for s, e in rendered.speech if (e - s) / RATE >= need + 0.5]
 
 
-def hold_scenes(
-    rendered: Rendered, clips: list[np.ndarray], over_speech: bool = False
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+def hold_scenes(rendered: Rendered, clips: list[np.ndarray], over_speech: bool = False) -> Scene:
     """The session cut down to the places where the commands are said: for each command, the end of the
     instruction before its hold and the hold itself (or, ``over_speech``, a sentence of the session's
     voice, the phrase said over it). Returns the speaker's sound, the talker's sound, where the session's
@@ -74,24 +74,8 @@ def hold_scenes(
     places = (in_speech(rendered, longest) if over_speech else holds(rendered, longest + 2.0))[: len(clips)]
     if len(places) < len(clips):
         raise RuntimeError(f"only {len(places)} {'sentences' if over_speech else 'holds'} are long enough")
-    speaker, talker, speech, phrases = [], [], [], []
-    at = 0
-    if over_speech:  # the session's first seconds, as play starts with them: the canceller settles
-        lead = LEAD * RATE
-        speaker.append(rendered.samples[:lead])
-        talker.append(np.zeros(lead, np.float32))
-        speech += [(s, min(e, lead)) for s, e in rendered.speech if s < lead]
-        at = lead
-    for clip, place in zip(clips, places, strict=True):
-        lo, hi = place - int(BEFORE * RATE), place + len(clip) + int(AFTER * RATE)
-        speaker.append(rendered.samples[lo:hi])
-        said = np.zeros(hi - lo, np.float32)
-        said[int(BEFORE * RATE) : int(BEFORE * RATE) + len(clip)] = clip
-        talker.append(said)
-        speech += [(max(s, lo) - lo + at, min(e, hi) - lo + at) for s, e in rendered.speech if s < hi and e > lo]
-        phrases.append((at + int(BEFORE * RATE), at + int(BEFORE * RATE) + len(clip)))
-        at += hi - lo
-    return np.concatenate(speaker), np.concatenate(talker), speech, phrases
+    # the session's first seconds over speech, as play starts with them: the canceller settles
+    return scene(rendered, clips, places, LEAD if over_speech else 0, BEFORE, AFTER)
 
 
 def caught(voice: str, count: int, script: Path, cancelled: bool = False) -> dict[str, object]:

@@ -170,3 +170,29 @@ def say_during_holds(rendered: Rendered, clips: list[np.ndarray], echo_db: float
         mix[at : at + len(clip)] += clip
         said.append((at, at + len(clip)))
     return Said(mix, said)
+
+
+Scene = tuple[np.ndarray, np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]
+
+
+def scene(
+    rendered: Rendered, clips: list[np.ndarray], places: list[int], lead: float, before: float, after: float
+) -> Scene:
+    """The session cut down to where the commands are said: its first ``lead`` seconds (a
+    canceller settles in them), then for each clip ``before`` seconds of the session ahead of its
+    place, the clip said there, and ``after`` seconds past its end. Returns the speaker's sound,
+    the talker's sound, where the session's voice speaks and where each phrase is (16 kHz)."""
+    head, ahead, past = int(lead * RATE), int(before * RATE), int(after * RATE)
+    speaker, talker = [rendered.samples[:head]], [np.zeros(head, np.float32)]
+    speech = [(s, min(e, head)) for s, e in rendered.speech if s < head]
+    phrases, at = [], head
+    for clip, place in zip(clips, places, strict=True):
+        lo, hi = place - ahead, place + len(clip) + past
+        speaker.append(rendered.samples[lo:hi])
+        said = np.zeros(hi - lo, np.float32)
+        said[ahead : ahead + len(clip)] = clip
+        talker.append(said)
+        speech += [(max(s, lo) - lo + at, min(e, hi) - lo + at) for s, e in rendered.speech if s < hi and e > lo]
+        phrases.append((at + ahead, at + ahead + len(clip)))
+        at += hi - lo
+    return np.concatenate(speaker), np.concatenate(talker), speech, phrases
