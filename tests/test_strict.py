@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from voiceguide.fit import estimated_lengths, settle
 from voiceguide.loader import load_session
 from voiceguide.pace import DEFAULT_PACE
 from voiceguide.script import Hold, Repeat, Script, Sides, Step
-from voiceguide.steps import GUIDANCE, Wait, build, leaves, technique_items
+from voiceguide.safety import safety_said
+from voiceguide.steps import GUIDANCE, MIDDLE, Speak, Wait, build, leaves, technique_items
 
 from .support import REPO, SCRIPTS
 
@@ -162,3 +164,32 @@ def test_every_technique_keeps_its_doses_in_every_session_at_every_level(path: P
         assert _held(script, choice, "brief") == full, f"{script.name}: brief guidance keeps every timing"
     for guidance in GUIDANCE:  # the whole session builds at both levels with these choices
         assert build(session, chooser, guidance).items
+
+
+def test_brief_guidance_keeps_the_stop_line_and_the_warning_signs() -> None:
+    line = (
+        "If anything hurts, stop. Move slowly. Stop and see a doctor if back pain comes with a fever. "
+        "Ask your therapist."
+    )
+    assert safety_said(line, brief=False) == line
+    assert (
+        safety_said(line, brief=True)
+        == "If anything hurts, stop. Stop and see a doctor if back pain comes with a fever."
+    )
+    assert safety_said("Stop if it hurts.", brief=True) == "Stop if it hurts."
+
+
+BACK = [p for p in FILES if p.parent == SCRIPTS and any("back" in a for a in load_session(p).areas)]
+
+
+@pytest.mark.parametrize("path", BACK + [SCRIPTS / "routines" / "back-pain-recovery.yaml"], ids=lambda p: p.stem)
+def test_every_back_session_names_the_warning_signs_before_its_first_step_at_every_level(path: Path) -> None:
+    """Pain with numbness or weakness in the legs, after a fall or with a fever: see a doctor.
+    Every session for the back says so, at full and at brief guidance, before anything moves."""
+    session = load_session(path, library.Resolver())
+    for guidance in GUIDANCE:
+        spoken = [i for i in build(session, MIDDLE, guidance).items if isinstance(i, Speak)]
+        first = next(n for n, i in enumerate(spoken) if i.role == "say")
+        said = [n for n, i in enumerate(spoken) if re.search(r"numbness or weakness\s+in (your|their) legs", i.text)]
+        assert said and said[0] < first, f"{path.stem} at {guidance} guidance: {[i.text for i in spoken[:first]]}"
+        assert len(said) == 1, f"{path.stem} at {guidance} guidance says the warning signs {len(said)} times"

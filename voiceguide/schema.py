@@ -131,7 +131,7 @@ def schema() -> dict[str, Any]:
                     ]
                 },
             },
-            "safety": _text("spoken at the start; brief guidance says its first sentence"),
+            "safety": _text("spoken at the start; brief guidance says its first sentence and its warning signs"),
             "music": music,
             "steps": steps_ref,
         },

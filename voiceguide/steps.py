@@ -31,6 +31,7 @@ from voiceguide.script import (
     Sides,
     Step,
 )
+from voiceguide.safety import safety_said
 from voiceguide.text import countdown_phrase, number_words, sentences
 from voiceguide.units import BreathPattern
 
@@ -188,7 +189,7 @@ def build(session: Session, choose: Choice | Chooser = MIDDLE, guidance: str = "
         items.append(Mark(_opening_title(techniques[0][0], routine=True)))
         items += [Bell(), Speak(session.title, "title")]
         if session.safety:
-            items.append(Speak(sentences(session.safety)[0] if brief else session.safety, "safety"))
+            items.append(Speak(safety_said(session.safety, brief), "safety"))
         if session.summary and not brief:
             items.append(Speak(session.summary, "say"))
         items += equipment_items(session.equipment, brief, session.prepare)
@@ -317,7 +318,7 @@ def technique_items(
         out += [Speak(move, "say"), Wait("pause", MOVE_SECONDS)]
     out.append(Speak(script.title, "title"))
     if script.safety and safety:
-        out.append(Speak(sentences(script.safety)[0] if brief else script.safety, "safety"))
+        out.append(Speak(safety_said(script.safety, brief), "safety"))
     if not routine:
         out += equipment_items(script.equipment, brief, script.prepare)
     prefix = f"{script.title}: " if routine else ""

@@ -11,6 +11,7 @@ Each problem is reported at the line of the script file where its words are writ
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,6 +39,9 @@ _THING = re.compile(r"\b(" + "|".join(THINGS) + r")s?\b", re.I)
 _LIKE = re.compile(r"\blike an? $", re.I)  # "flat like a table" names no table
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A word, or a side's placeholder, which is heard as each of the sides it is filled with.
+_TOKEN = re.compile(r"\{(?:side|other_side)\}|[a-z0-9]+(?:'[a-z]+)?")
+SIDES = ("left", "right")
 
 
 def is_stop_line(text: str) -> bool:
@@ -150,22 +154,27 @@ def source_runs(folder: Path) -> frozenset[tuple[str, ...]]:
 
 
 def shared_runs(path: Path, runs: frozenset[tuple[str, ...]]) -> list[Problem]:
-    """Each run of words in the script file that a source holds too, reported once at its start."""
-    placed: list[tuple[str, int, int]] = []
+    """Each run of words in the script file that a source holds too, reported once at its start;
+    ``{side}`` counts as each side it is said as ("your {side} arm" is heard "your right arm")."""
+    placed: list[tuple[tuple[str, ...], int, int]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         low = line.lower().replace("\u2019", "'")
-        placed += [(m.group(0), number, m.start() + 1) for m in _WORD.finditer(low)]
+        placed += [
+            (SIDES if m.group(0).startswith("{") else (m.group(0),), number, m.start() + 1)
+            for m in _TOKEN.finditer(low)
+        ]
     out = []
     covered = -1
     for i in range(len(placed) - SHARED_RUN + 1):
-        run = tuple(w for w, _, _ in placed[i : i + SHARED_RUN])
-        if run in runs and i > covered:
+        heard = itertools.product(*(words for words, _, _ in placed[i : i + SHARED_RUN]))
+        run = next((r for r in heard if r in runs), None)
+        if run is not None and i > covered:
             _, line_no, col = placed[i]
             out.append(
                 Problem(
                     str(path), line_no, col, f'"{" ".join(run)}..." is copied from a source; say it in your own words'
                 )
             )
-        if run in runs:
+        if run is not None:
             covered = i + SHARED_RUN - 1
     return out
