@@ -14,8 +14,8 @@ from voiceguide.cli import app
 from voiceguide.fit import estimated_lengths, settle
 from voiceguide.loader import load_session
 from voiceguide.pace import DEFAULT_PACE
-from voiceguide.script import Hold, Repeat, Script, Sides, Step
 from voiceguide.safety import safety_said
+from voiceguide.script import Hold, Repeat, Script, Sides, Step
 from voiceguide.steps import GUIDANCE, MIDDLE, Speak, Wait, build, leaves, technique_items
 
 from .support import REPO, SCRIPTS

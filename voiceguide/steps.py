@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from voiceguide.equipment import equipment_sentence, fetch_seconds, waiting_sentence
+from voiceguide.safety import safety_said
 from voiceguide.script import (
     Breathe,
     Chime,
@@ -31,7 +32,6 @@ from voiceguide.script import (
     Sides,
     Step,
 )
-from voiceguide.safety import safety_said
 from voiceguide.text import countdown_phrase, number_words, sentences
 from voiceguide.units import BreathPattern
 
