@@ -102,8 +102,7 @@ class Player:
         return breaks
 
     def position(self) -> int:
-        """The session sample the listener hears now (after a jump, where it goes: the position
-        never swings back to the fade-out's tail the device still holds)."""
+        """The session sample the listener hears now (after a jump, where it goes: never back)."""
         if self.state in (State.PLAYING, State.STOPPING):
             at = self.transport.heard_since_start(self.heard())
             return self.paused_at if at is None else at
