@@ -114,6 +114,29 @@ def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., P
     assert missing.exit_code == 2 and "no such folder" in missing.stderr
 
 
+def test_a_run_copied_through_a_side_is_caught_as_it_is_heard(write: Callable[..., Path], tmp_path: Path) -> None:
+    """ "your {side} arm" is said "your right arm" (and "your left arm"): the check hears it so."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Put your right arm across your chest and rest your hand.", encoding="utf-8")
+    path = write(
+        """
+        title: Neck
+        safety: If anything hurts, stop.
+        steps:
+          - sides: [right, left]
+            steps:
+              - say: Bring your {side} arm across your chest and rest it.
+              - say: Bring your {side} hand to your chest, and rest it there.
+        """
+    )
+    result = runner.invoke(app, ["validate", "--strict", "--sources", str(folder), str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f'{path}:6:20: "your right arm across your chest and..." is copied from a source; say it in your own words'
+    ]
+
+
 # -- the library --------------------------------------------------------------------------------
 
 
