@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from voiceguide import library, strict
@@ -91,10 +92,15 @@ def test_a_thing_named_only_in_a_comparison_needs_no_equipment(write: Callable[.
     assert result.exit_code == 0, result.output
 
 
-def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., Path], tmp_path: Path) -> None:
+def _against_a_source(text: str, path: Path, tmp_path: Path) -> Result:
+    """``validate --strict`` of ``path`` against a folder holding one source, ``text``."""
     folder = tmp_path / "sources"
     folder.mkdir()
-    (folder / "a.txt").write_text("Rest your hand on the back of your neck, and breathe.", encoding="utf-8")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    return runner.invoke(app, ["validate", "--strict", "--sources", str(folder), str(path)])
+
+
+def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., Path], tmp_path: Path) -> None:
     path = write(
         """
         title: Neck
@@ -104,7 +110,7 @@ def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., P
           - say: Rest your palm on the back of your neck.
         """
     )
-    result = runner.invoke(app, ["validate", "--strict", "--sources", str(folder), str(path)])
+    result = _against_a_source("Rest your hand on the back of your neck, and breathe.", path, tmp_path)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [
         f'{path}:4:14: "rest your hand on the back of..." is copied from a source; say it in your own words'
@@ -116,9 +122,6 @@ def test_seven_words_from_a_source_are_caught_six_are_not(write: Callable[..., P
 
 def test_a_run_copied_through_a_side_is_caught_as_it_is_heard(write: Callable[..., Path], tmp_path: Path) -> None:
     """ "your {side} arm" is said "your right arm" (and "your left arm"): the check hears it so."""
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Put your right arm across your chest and rest your hand.", encoding="utf-8")
     path = write(
         """
         title: Neck
@@ -130,7 +133,7 @@ def test_a_run_copied_through_a_side_is_caught_as_it_is_heard(write: Callable[..
               - say: Bring your {side} hand to your chest, and rest it there.
         """
     )
-    result = runner.invoke(app, ["validate", "--strict", "--sources", str(folder), str(path)])
+    result = _against_a_source("Put your right arm across your chest and rest your hand.", path, tmp_path)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [
         f'{path}:6:20: "your right arm across your chest and..." is copied from a source; say it in your own words'

@@ -312,11 +312,8 @@ class Player:
             stopped = self.transport.stopped_at
             if stopped is not None:
                 self.paused_at = stopped
-                action, self._then = self._then, None
-                if action is None:
-                    self.state = State.PAUSED
-                else:
-                    action()  # it sets the state: a jump is never seen paused for a moment
+                action, self._then = self._then or self._paused, None
+                action()  # each sets the state: a jump is never seen paused for a moment
             return
         if self.state is State.BUFFERING:
             length = self.source.length()
