@@ -87,6 +87,11 @@ def remove(recording: np.ndarray, sound: np.ndarray, start: int, stop: int, alon
             return float(np.sum((piece - sound[alone : alone + len(piece)]) ** 2))
 
         at += min(range(-3, 4), key=left)
+    return subtract(recording, sound, at)
+
+
+def subtract(recording: np.ndarray, sound: np.ndarray, at: int) -> np.ndarray:
+    """The recording less ``sound`` heard from index ``at``."""
     cleaned = recording.copy()
     cleaned[at : at + len(sound)] -= sound[: len(cleaned) - at]
     return cleaned
@@ -94,37 +99,37 @@ def remove(recording: np.ndarray, sound: np.ndarray, start: int, stop: int, alon
 
 def fade_end(recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, span: int) -> int:
     """The session sample after the last one of a fade-out heard near ``near``: the end at
-    which the render, faded linearly over ``fade`` samples, fits the recording best."""
+    which the render, faded linearly over ``fade`` samples and silent after, fits the recording
+    best (the session before the fade belongs to the fit too)."""
     shape = (fade - 1 - np.arange(fade)) / fade
-    return _best(recording, render, offset, range(near - span, near + span), lambda n: (n - fade, shape))
-
-
-def fade_start(recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, span: int) -> int:
-    """The session sample at which a fade-in heard near ``near`` begins."""
-    shape = (np.arange(fade) + 1) / fade
-    return _best(recording, render, offset, range(near - span, near + span), lambda n: (n, shape))
-
-
-def _best(recording: np.ndarray, render: np.ndarray, offset: int, candidates: range, piece) -> int:
     errors = []
-    for n in candidates:
-        begin, shape = piece(n)
-        width = len(shape)
-        guard = width  # silence on the far side of the fade belongs to the fit too
-        heard = recording[offset + begin - guard : offset + begin + width + guard]
-        want = np.concatenate(
-            [
-                render[begin - guard : begin],
-                render[begin : begin + width] * shape,
-                render[begin + width : begin + width + guard],
-            ]
-        )
-        if shape[0] > shape[-1]:  # a fade-out: the session before it, silence after
-            want[guard + width :] = 0
-        else:  # a fade-in: silence before it
-            want[:guard] = 0
+    for end in range(near - span, near + span):
+        begin = end - fade
+        heard = recording[offset + begin - fade : offset + end + fade]
+        want = np.concatenate([render[begin - fade : begin], render[begin:end] * shape, np.zeros(fade)])
         errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
-    return candidates[int(np.argmin(errors))]
+    return near - span + int(np.argmin(errors))
+
+
+def resume_start(
+    recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, mark: np.ndarray, span: int
+) -> int:
+    """The session sample at which a resume heard near ``near`` begins: the render faded in over
+    ``fade`` samples with ``mark`` sounding from the same frame (the player mixes both into the
+    first frame it hands over), fitted together, so the recording less both is least. (Found
+    apart, by its own correlation peak, the mark can sit samples off over loud speech, and the
+    fade fitted after it moves with it.)"""
+    shape = (np.arange(fade) + 1) / fade
+    width = max(len(mark), fade)
+    errors = []
+    for n in range(near - span, near + span):
+        heard = recording[offset + n - fade : offset + n + width]
+        want = np.zeros(fade + width)
+        want[fade:] = render[n : n + width]
+        want[fade : 2 * fade] *= shape
+        want[fade : fade + len(mark)] += mark
+        errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
+    return near - span + int(np.argmin(errors))
 
 
 def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start: int) -> int:
@@ -323,9 +328,8 @@ def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) ->
     stopped = fade_end(clean, render, before, intact + fade, fade, int(0.05 * SR))
     after = locate(heard, render, said["resumed_from"] / SR + 1.0)
     resume_mark = np.asarray(cues.mark("resume"), dtype=np.float64)
-    where = after + said["resumed_from"]
-    clean = remove(heard, resume_mark, where - span, where + span)
-    resumed = fade_start(clean, render, after, said["resumed_from"], fade, span)
+    resumed = resume_start(heard, render, after, said["resumed_from"], fade, resume_mark, span)
+    clean = subtract(heard, resume_mark, after + resumed)
     ending = locate(clean, render, max(said["resumed_from"] / SR + 0.5, said["quit_at"] / SR - 1.0), 0.5)
     last = first_mismatch(clean, render, ending, max(resumed + int(0.5 * SR), said["quit_at"] - SR // 2))
     return Heard(before, after, intact, stopped, resumed, last)
