@@ -127,6 +127,43 @@ def test_through_simpleaudio_it_listens_only_while_the_session_is_quiet_and_says
     ], done.stderr
 
 
+FALLS_BACK = """\
+import sys
+from voiceguide.errors import PlaybackError
+from voiceguide.player.device import SounddeviceOutput
+
+def refused(self, fill):
+    raise PlaybackError("no output device here")
+
+SounddeviceOutput.open = refused
+sys.argv[0] = "voiceguide"
+from voiceguide.cli import main
+main()
+"""
+
+
+def test_a_fall_back_to_simpleaudio_says_the_canceller_hears_nothing_and_plays_on(
+    pulse: Pulse, tmp_path: Path, speech_cache: Path
+) -> None:
+    """The default output cannot open (as on a machine whose PortAudio has no output), so ``play``
+    falls back to simpleaudio, which hands the canceller nothing: after the fallback's own line,
+    one line says the listener hears only while the session is quiet, and the session plays on."""
+    script = tmp_path / "short.yaml"
+    script.write_text("title: Short\nsteps:\n  - say: Rest your hands.\n  - hold: 2s\n")
+    env = {**pulse.env, "VOICEGUIDE_CACHE_DIR": str(speech_cache)}
+    mic = Microphone(pulse, echo=False)
+    try:
+        done = subprocess.run([sys.executable, "-c", FALLS_BACK, "play", str(script), "--listen"], env=env,
+                              capture_output=True, text=True, timeout=180)  # fmt: skip
+    finally:
+        mic.remove()
+    assert done.returncode == 0, done.stderr
+    assert complaints(done.stderr.strip()) == [
+        "voiceguide: sounddevice could not play (no output device here); playing through simpleaudio instead",
+        "voiceguide: simpleaudio cannot say when it plays what; listening only while the session is quiet",
+    ], done.stderr
+
+
 TALK = "title: Talk\nsteps:\n" + "".join(
     f"  - say: Let your shoulders sink a little lower with each slow breath, and feel the floor hold you, part {n}.\n"
     for n in range(1, 2)

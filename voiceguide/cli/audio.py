@@ -267,7 +267,7 @@ def play(
     you press space (or say "voice guide, continue").
     """
     from voiceguide.player.backends import BACKENDS, open_output
-    from voiceguide.player.output import Fill, Output
+    from voiceguide.player.output import Fill, Output, Tapped
     from voiceguide.player.system import favour_threads, load_in_background
 
     favour_threads()  # from here on: the first sound waits for this thread and those it starts
@@ -285,7 +285,10 @@ def play(
         raise UsageError(f"--output: choose {' or '.join(BACKENDS)}, not {device!r}")
 
     def output(fill: Fill) -> Output:  # opened with the first sound; no device is one clear line
-        return open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
+        opened = open_output(device, fill, warn=lambda line: err(f"voiceguide: {line}"))
+        if player.tap is not None and not isinstance(opened, Tapped):  # fell back: the canceller hears nothing
+            err(f"voiceguide: {opened.name} cannot say when it plays what; listening only while the session is quiet")
+        return opened
 
     source: Source
     session = None
