@@ -4,13 +4,14 @@ model and real voices, over a session's own sound and its echo in a room."""
 from __future__ import annotations
 
 import threading
+import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voiceguide.listen import Heard, Listener, parse_command
-from voiceguide.listen.commands import KINDS, check_script, phrases_in
+from voiceguide.listen.commands import KINDS, addressed, check_script, phrases_in
 from voiceguide.listen.detector import RATE, Detector
 from voiceguide.listen.microphone import ArrayFeed
 from voiceguide.listen.recogniser import WhisperRecogniser
@@ -54,6 +55,56 @@ steps:
 )  # fmt: skip
 def test_only_a_whole_command_phrase_is_a_command(text: str, command: str | None) -> None:
     assert parse_command(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("Voice guide style.", True), ("Voice guide, for Pete.", True), ("Voiceguide there", True),
+        ("Voice guide, stop.", False), ("Voice guide.", False), ("Voice guide, I need a minute.", False),
+        ("Let your voice guide you.", False), ("Style.", False),
+    ],
+)  # fmt: skip
+def test_the_name_then_one_or_two_words_that_are_no_command_is_addressed(text: str, shaped: bool) -> None:
+    assert addressed(text) is shaped
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _segment(name: str) -> np.ndarray:
+    with wave.open(str(DATA / f"{name}.wav")) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (RATE, 1, 2)
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
+
+
+@pytest.mark.parametrize(("name", "command"), [("misheard-stop", "pause"), ("misheard-next", "next"),
+                                               ("misheard-repeat", "repeat")])  # fmt: skip
+def test_a_command_word_misheard_after_the_name_is_heard_on_a_second_look(
+    recogniser: WhisperRecogniser, name: str, command: str
+) -> None:
+    """Segments as the listener handed them to the recogniser in ``bench.echo``'s room (the other
+    voice saying "voice guide stop", "next" and "repeat" over the partner massage and its echo,
+    through the canceller): heard first as the name and a word that is no command ("Voice guide
+    style."), then as the command once told the command words."""
+    samples = _segment(name)
+    first = recogniser.first_look(samples)
+    assert addressed(first), first
+    assert parse_command(recogniser.transcribe(samples)) == command
+
+
+ADDRESSED = ["Voice guide, thank you.", "Voice guide, hold on.", "Voice guide, not now.", "Voice guide, faster.",
+             "Voice guide, this is great.", "Voice guide, wait a moment.", "Voice guide, good morning.",
+             "Voice guide, start again."]  # fmt: skip
+
+
+@pytest.mark.parametrize("voice", ["natural", "system"])
+def test_the_name_and_words_that_are_no_command_stay_no_command(
+    recogniser: WhisperRecogniser, speech_cache: Path, voice: str
+) -> None:
+    """Told the command words, the second look must not turn someone's other words into one."""
+    heard = [recogniser.transcribe(clip) for clip in spoken(voice, ADDRESSED, speech_cache)]
+    assert [parse_command(text) for text in heard] == [None] * len(ADDRESSED), heard
 
 
 def test_the_command_phrases_are_found_in_a_scripts_text(tmp_path: Path) -> None:

@@ -72,6 +72,18 @@ def parse_command(text: str) -> str | None:
     return None
 
 
+def addressed(text: str) -> bool:
+    """Whether ``text`` has a command's shape without being one: the wake words, then one or two
+    words that are no command ("Voice guide style.", as a command word can be misheard).
+
+    >>> addressed("Voice guide style."), addressed("Voice guide, stop."), addressed("Voice guide, I need a minute.")
+    (True, False, False)
+    """
+    said = words(text)
+    shaped = any("".join(said[:n]) in _WAKE and 1 <= len(said) - n <= 2 for n in (1, 2))
+    return shaped and parse_command(text) is None
+
+
 def only_wake_words(text: str) -> bool:
     """Whether ``text`` is the wake words and nothing more ("Voice guide.")."""
     return "".join(words(text)) in _WAKE

