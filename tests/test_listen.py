@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import wave
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,76 @@ def test_the_detector_cuts_short_speech_and_drops_long_speech(speech_cache: Path
     spoken_at = RATE + np.flatnonzero(np.abs(short) > 0.01)[[0, -1]]
     assert abs(segments[0].start - spoken_at[0]) < 0.15 * RATE and abs(segments[0].end - spoken_at[1]) < 0.15 * RATE
     assert len(segments[0].samples) > len(short), "padded either side"
+
+
+RUNS_ON = {
+    "long": "Slowly walk your hands back, roll up to sitting, and let your breath settle.",  # too long by itself
+    "middling": "Roll your shoulders back.",  # too long only with the command after it
+}
+
+
+@pytest.mark.parametrize("told", [False, True])
+@pytest.mark.parametrize("before", ["long", "middling"])
+def test_speech_running_on_from_the_voice_into_a_command_is_heard_from_where_the_voice_ended(
+    recogniser: WhisperRecogniser, speech_cache: Path, before: str, told: bool
+) -> None:
+    """A sentence of the session (here whole; through the canceller, what it leaves of the voice
+    can still be speech to the detector) runs straight (0.1 s) into someone's command, with no
+    silence between for the detector to end a segment on: taken whole it is too long for a
+    command and dropped, command and all. Told where the session's voice ended, the detector
+    hears the command from there."""
+    (voice,) = spoken("system", [RUNS_ON[before]], speech_cache)
+    (command,) = spoken("system", ["Voice guide next."], speech_cache)
+    gap = np.zeros(RATE // 10, np.float32)
+    stream = np.concatenate([np.zeros(RATE, np.float32), voice, gap, command, np.zeros(RATE, np.float32)])
+    ended = RATE + len(voice)
+    detector = Detector()
+    segments = []
+    for i in range(0, len(stream), 512):
+        if told and i <= ended < i + 512:
+            detector.voice_ended()
+        segments += detector.feed(stream[i : i + 512])
+    assert len(voice) + len(gap) + len(command) > 3.2 * RATE, "too long for a command, taken whole"
+    heard = [parse_command(recogniser.transcribe(s.samples)) for s in segments]
+    if not told:
+        assert heard == [], "dropped whole with the sentence"
+    else:
+        assert heard == ["next"], heard
+        assert abs(segments[0].start - ended) < 0.15 * RATE, "heard from where the voice ended"
+
+
+class Voiced:
+    """An array heard as the echo-cancelled microphone hands it on: each block with whether the
+    session's voice sounded as it was captured (``speaking``, before ``until``)."""
+
+    def __init__(self, samples: np.ndarray, until: int) -> None:
+        self.feed, self.until = ArrayFeed(samples), until
+        self.name, self.captured_at, self.speaking = "voiced", 0.0, False
+
+    def open(self, muted: Callable[[], bool]) -> None:
+        self.feed.open(muted)
+
+    def close(self) -> None:
+        self.feed.close()
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, bool]]:
+        for block, _ in self.feed.blocks():
+            self.speaking, self.captured_at = self.feed.position < self.until, self.feed.captured_at
+            yield block, False  # the canceller has converged: heard all along
+
+
+def test_the_listener_tells_the_detector_where_the_sessions_voice_ended(
+    recogniser: WhisperRecogniser, speech_cache: Path
+) -> None:
+    (voice,) = spoken("system", [RUNS_ON["long"]], speech_cache)
+    (command,) = spoken("system", ["Voice guide next."], speech_cache)
+    lead = np.zeros(RATE, np.float32)
+    stream = np.concatenate([lead, voice, np.zeros(RATE // 10, np.float32), command, lead])
+    obeyed: list[str] = []
+    listener = Listener(recogniser, obeyed.append, lambda: False, source=Voiced(stream, len(lead) + len(voice)))
+    listener.start()
+    assert listener.join(300) and listener.failure is None
+    assert obeyed == ["next"]
 
 
 def run_feed(recogniser: WhisperRecogniser, samples: np.ndarray, rendered: Rendered | None = None) -> list[Heard]:

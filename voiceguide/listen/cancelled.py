@@ -74,6 +74,7 @@ class Cancelled:
         self.converged = False
         self.checks = 0  # correlations run
         self.taken = 0.0  # dB the canceller took away over the last ``RECENT`` seconds (the echo: much)
+        self.speaking = False  # the session's voice sounded as the last block was captured
         self._window = int(WINDOW * RATE) // 512 + 1  # blocks
         self._history: deque[tuple[int | None, np.ndarray]] = deque(maxlen=self._window)  # (far index, near)
         self._next_check = 0.0
@@ -102,6 +103,7 @@ class Cancelled:
             far_index = self._far_index(t)
             self._history.append((far_index, block))
             out = self._cancel(block, far_index)
+            self.speaking = speaking
             yield out, speaking and not self.converged
 
     def _far_index(self, t: float) -> int | None:

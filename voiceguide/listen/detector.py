@@ -76,6 +76,7 @@ class Detector:
         self.min_silence = int(min_silence * RATE)
         self.max_length = int(max_seconds * RATE)
         self.pad = int(pad * RATE)
+        self._pad_frames = max(1, self.pad // FRAME + 1)  # frames kept before a segment's speech
         self.position = 0  # samples of the stream seen so far
         self._pending = np.zeros(0, np.float32)
         self.reset()
@@ -85,17 +86,35 @@ class Detector:
         self._h = np.zeros((1, 1, 128), np.float32)
         self._c = np.zeros((1, 1, 128), np.float32)
         self._context = np.zeros(CONTEXT, np.float32)
-        self._before: deque[np.ndarray] = deque(maxlen=max(1, self.pad // FRAME + 1))
+        self._before: deque[np.ndarray] = deque(maxlen=self._pad_frames)
         self._speech: list[np.ndarray] = []
         self._start = 0
         self._silent = 0  # samples of silence since the last speech frame
         self._overlong = False
+        self._mark: tuple[int, int] | None = None  # (frame index in the speech, stream sample): see voice_ended
         self.held = 0  # samples since the speech probability last fell below the threshold
 
     @property
     def in_speech(self) -> bool:
         """A candidate segment is under way (it has started and not yet ended)."""
         return bool(self._speech)
+
+    def voice_ended(self) -> None:
+        """The session's own voice has just stopped. Speech heard since before then may be what the
+        canceller left of the voice running straight into someone who speaks right after it; if it
+        is, or grows, too long for a command, it is heard from here on instead (with the usual
+        padding before), not dropped whole with the command in it."""
+        if not self._speech:
+            return
+        if self._overlong:
+            self._restart(len(self._speech), self.position)
+        else:
+            self._mark = (len(self._speech), self.position)
+
+    def _restart(self, index: int, at: int) -> None:
+        """Drop the speech before frame ``index`` (at stream sample ``at``), all but the padding."""
+        self._speech = self._speech[max(0, index - self._pad_frames) :]
+        self._start, self._overlong, self._mark = at, False, None
 
     def skip(self, samples: int) -> None:
         """Count ``samples`` of the stream that the detector does not hear, and start afresh after them."""
@@ -138,14 +157,18 @@ class Detector:
         self._speech.append(frame)
         self._silent = self._silent + FRAME if p < self.off_threshold else 0
         spoken = self.position - self._start - self._silent
+        if spoken > self.max_length and self._mark is not None:
+            self._restart(*self._mark)  # the voice's residual ran into speech: keep what followed it
+            spoken = self.position - self._start - self._silent
         if spoken > self.max_length:
             self._overlong = True  # too long for a command: keep counting, hand nothing on
-            self._speech = self._speech[-1:]
+            self._speech, self._mark = self._speech[-self._pad_frames :], None
         if self._silent < self.min_silence:
             return None
         end = self.position - self._silent
         overlong, speech = self._overlong, self._speech
-        self._speech, self._overlong, self._before = [], False, deque(maxlen=self._before.maxlen)
+        self._speech, self._overlong, self._mark = [], False, None
+        self._before = deque(maxlen=self._pad_frames)
         if overlong or end - self._start < self.min_speech:
             return None
         keep = len(speech) - max(0, (self._silent - self.pad) // FRAME)

@@ -121,10 +121,17 @@ class Listener:
             load = getattr(self.recogniser, "load", None)
             if callable(load):
                 load()
-            ignore = 0
+            ignore, voiced = 0, False
             for block, muted in self.source.blocks():
                 if self._stopping.is_set():
                     break
+                # Through the canceller, the session's voice leaves a little of itself that the
+                # detector may take for speech; when the voice stops, that speech may run straight
+                # into someone's command (Detector.voice_ended).
+                speaking = bool(getattr(self.source, "speaking", False))
+                if voiced and not speaking:
+                    detector.voice_ended()
+                voiced = speaking
                 if muted:
                     ignore = self.tail
                 if ignore > 0:

@@ -15,7 +15,7 @@ guide style.": over the session's echo, or in a voice it knows less well, a comm
 out wrong), is the segment decoded once more, told the command words (``COMMAND_PROMPT``), and
 taken as a command if it then is one. Ordinary instructions never begin with the name (``validate
 --strict`` sees to that), and someone who says the name and something else ("voice guide, thank
-you") is heard saying that: the bench and the tests try such phrases in both voices.
+you") is heard saying that: the tests try such phrases in both voices.
 """
 
 from __future__ import annotations
