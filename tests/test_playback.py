@@ -169,8 +169,8 @@ def test_keys_pause_and_resume_in_place(pulse: Pulse, session: dict, tmp_path: P
     assert after > before + SR, "the rest of the session came later, after the pause"
     rough = stopped - int(REWIND * SR)
     resume_mark = _mono(cues.mark("resume"))
-    resumed = resume_start(clean, render, after, rough, fade, resume_mark, span)
-    clean = subtract(clean, resume_mark, after + resumed)
+    resumed, marked = resume_start(clean, render, after, rough, fade, resume_mark, span)
+    clean = subtract(clean, resume_mark, marked)
     assert -0.5 * SR <= resumed - stopped <= 0, "resumed in place, never skipping ahead"
     # Then to the end, sample for sample (but where the player said the sound broke up).
     assert_exact(clean, render, after, resumed + fade, said_breaks(err.decode()), "after the resume: ")

@@ -67,8 +67,11 @@ def main() -> None:
         print(json.dumps({"backend": player.output.name if player.output else None, "quit_at": player.quit_at}))
         return
     until(lambda: player.position() >= int(3.5 * SR))
-    key_heard, key_next = player.position(), player.transport.next
+    key_heard = player.position()
     player.toggle_pause()
+    # The next frame handed when the pause took hold, set under the lock the device's callback takes (read
+    # before the key, the device's callback may take one more block in between on a busy machine).
+    key_next = player.transport.faded_from
     until(lambda: player.state is State.PAUSED)
     paused_at, paused_heard = player.paused_at, player.heard()
     until(lambda: player.heard() >= paused_heard + int(1.5 * SR))

@@ -113,23 +113,31 @@ def fade_end(recording: np.ndarray, render: np.ndarray, offset: int, near: int, 
 
 def resume_start(
     recording: np.ndarray, render: np.ndarray, offset: int, near: int, fade: int, mark: np.ndarray, span: int
-) -> int:
-    """The session sample at which a resume heard near ``near`` begins: the render faded in over
-    ``fade`` samples with ``mark`` sounding from the same frame (the player mixes both into the
-    first frame it hands over), fitted together, so the recording less both is least. (Found
-    apart, by its own correlation peak, the mark can sit samples off over loud speech, and the
-    fade fitted after it moves with it.)"""
+) -> tuple[int, int]:
+    """Where a resume heard near ``near`` begins: the session sample of its fade-in's first sample
+    (the render faded in over ``fade`` samples, silence before it), and the recording index where
+    its ``mark`` starts. Each is fitted on the recording less the other, in turn, until neither
+    moves: found by its correlation peak alone, the mark (a tone) can sit samples off over loud
+    speech, and the fade fitted after it moves with it; and the mark may begin a device block
+    before the fade-in, when the device took one in between."""
     shape = (np.arange(fade) + 1) / fade
-    width = max(len(mark), fade)
-    errors = []
-    for n in range(near - span, near + span):
-        heard = recording[offset + n - fade : offset + n + width]
-        want = np.zeros(fade + width)
-        want[fade:] = render[n : n + width]
-        want[fade : 2 * fade] *= shape
-        want[fade : fade + len(mark)] += mark
-        errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
-    return near - span + int(np.argmin(errors))
+    at = place(recording, mark, offset + near - span, offset + near + span)
+    start = near
+    for _ in range(5):
+        clean = subtract(recording, mark, at)
+        errors = []
+        for n in range(near - span, near + span):
+            heard = clean[offset + n - fade : offset + n + 2 * fade]
+            want = np.concatenate([np.zeros(fade), render[n : n + fade] * shape, render[n + fade : n + 2 * fade]])
+            errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
+        start = near - span + int(np.argmin(errors))
+        faded = render[start : start + len(mark)].astype(np.float64)
+        faded[:fade] *= shape[: len(faded)]
+        moved = place(subtract(recording, faded, offset + start), mark, at - 2048, at + 2048)
+        if moved == at:
+            break
+        at = moved
+    return start, at
 
 
 def first_mismatch(recording: np.ndarray, render: np.ndarray, offset: int, start: int) -> int:
@@ -328,8 +336,8 @@ def hear_pause_resume_quit(heard: np.ndarray, render: np.ndarray, said: dict) ->
     stopped = fade_end(clean, render, before, intact + fade, fade, int(0.05 * SR))
     after = locate(heard, render, said["resumed_from"] / SR + 1.0)
     resume_mark = np.asarray(cues.mark("resume"), dtype=np.float64)
-    resumed = resume_start(heard, render, after, said["resumed_from"], fade, resume_mark, span)
-    clean = subtract(heard, resume_mark, after + resumed)
+    resumed, marked = resume_start(heard, render, after, said["resumed_from"], fade, resume_mark, span)
+    clean = subtract(heard, resume_mark, marked)
     ending = locate(clean, render, max(said["resumed_from"] / SR + 0.5, said["quit_at"] / SR - 1.0), 0.5)
     last = first_mismatch(clean, render, ending, max(resumed + int(0.5 * SR), said["quit_at"] - SR // 2))
     return Heard(before, after, intact, stopped, resumed, last)

@@ -58,6 +58,7 @@ class Transport:
         self.handed = 0  # device frames handed over in all
         self.carried = 0  # of those, frames that carried the session (not silence)
         self.stopped_at: int | None = None  # where the last fade-out ended, in session samples
+        self.faded_from: int | None = None  # and where it began: the next sample handed when it was asked for
         self.starved = False  # playing, but the queue ran dry at the last block
         self._since: int | None = None  # the device frame that carried the latest start's first sample
 
@@ -103,8 +104,9 @@ class Transport:
         with self._lock:
             if self._playing and self._fade_out is None:
                 self._fade_out = self._fade_out_len = max(1, frames)
+                self.faded_from = self._next
             elif not self._playing and self.stopped_at is None:
-                self.stopped_at = self._next
+                self.stopped_at = self.faded_from = self._next
 
     def trim(self, keep: int) -> None:
         """Drop what is queued beyond the next ``keep`` frames, so that the player renders it
