@@ -101,14 +101,25 @@ def fade_end(recording: np.ndarray, render: np.ndarray, offset: int, near: int, 
     """The session sample after the last one of a fade-out heard near ``near``: the end at
     which the render, faded linearly over ``fade`` samples and silent after, fits the recording
     best (the session before the fade belongs to the fit too)."""
-    shape = (fade - 1 - np.arange(fade)) / fade
+    return _fade_fit(recording, render, offset, range(near - span - fade, near + span - fade), fade, False) + fade
+
+
+def _fade_fit(recording: np.ndarray, render: np.ndarray, offset: int, starts: range, fade: int, rising: bool) -> int:
+    """Of ``starts``, the session sample at which a linear fade of ``fade`` samples (in when
+    ``rising``, out otherwise) begins where it fits the recording best: a fade's width either side
+    belongs to the fit, silence before a fade-in and the session after it, the session before a
+    fade-out and silence after it."""
+    shape = (np.arange(fade) + 1) / fade if rising else (fade - 1 - np.arange(fade)) / fade
     errors = []
-    for end in range(near - span, near + span):
-        begin = end - fade
-        heard = recording[offset + begin - fade : offset + end + fade]
-        want = np.concatenate([render[begin - fade : begin], render[begin:end] * shape, np.zeros(fade)])
+    for n in starts:
+        heard = recording[offset + n - fade : offset + n + 2 * fade]
+        want = np.concatenate([render[n - fade : n], render[n : n + fade] * shape, render[n + fade : n + 2 * fade]])
+        if rising:
+            want[:fade] = 0
+        else:
+            want[2 * fade :] = 0
         errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
-    return near - span + int(np.argmin(errors))
+    return starts[int(np.argmin(errors))]
 
 
 def resume_start(
@@ -124,13 +135,7 @@ def resume_start(
     at = place(recording, mark, offset + near - span, offset + near + span)
     start = near
     for _ in range(5):
-        clean = subtract(recording, mark, at)
-        errors = []
-        for n in range(near - span, near + span):
-            heard = clean[offset + n - fade : offset + n + 2 * fade]
-            want = np.concatenate([np.zeros(fade), render[n : n + fade] * shape, render[n + fade : n + 2 * fade]])
-            errors.append(float(np.sum((heard - want) ** 2)) if len(heard) == len(want) else np.inf)
-        start = near - span + int(np.argmin(errors))
+        start = _fade_fit(subtract(recording, mark, at), render, offset, range(near - span, near + span), fade, True)
         faded = render[start : start + len(mark)].astype(np.float64)
         faded[:fade] *= shape[: len(faded)]
         moved = place(subtract(recording, faded, offset + start), mark, at - 2048, at + 2048)

@@ -51,6 +51,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def _command_shaped(said: list[str]) -> list[list[str]]:
+    """The words after the wake words, for each way ``said`` starts with them ("voice guide" or
+    "voiceguide") and goes on with one or two words: the places a command word may stand."""
+    return [said[n:] for n in (1, 2) if "".join(said[:n]) in _WAKE and 1 <= len(said) - n <= 2]
+
+
 def parse_command(text: str) -> str | None:
     """The command that ``text`` is, as a whole, or None.
 
@@ -59,16 +65,12 @@ def parse_command(text: str) -> str | None:
     >>> parse_command("Let your voice guide pause you.") is None
     True
     """
-    said = words(text)
-    for wake_words in (1, 2):
-        if "".join(said[:wake_words]) in _WAKE and 1 <= len(said) - wake_words <= 2:
-            rest = [SPELLINGS.get(w, w) for w in said[wake_words:]]
-            rest[0] = (
-                {"cue": "cues", "queues": "cues", "q": "cues"}.get(rest[0], rest[0]) if len(rest) == 2 else rest[0]
-            )
-            found = COMMANDS.get(" ".join(rest))
-            if found:
-                return found
+    for after in _command_shaped(words(text)):
+        rest = [SPELLINGS.get(w, w) for w in after]
+        rest[0] = {"cue": "cues", "queues": "cues", "q": "cues"}.get(rest[0], rest[0]) if len(rest) == 2 else rest[0]
+        found = COMMANDS.get(" ".join(rest))
+        if found:
+            return found
     return None
 
 
@@ -79,9 +81,7 @@ def addressed(text: str) -> bool:
     >>> addressed("Voice guide style."), addressed("Voice guide, stop."), addressed("Voice guide, I need a minute.")
     (True, False, False)
     """
-    said = words(text)
-    shaped = any("".join(said[:n]) in _WAKE and 1 <= len(said) - n <= 2 for n in (1, 2))
-    return shaped and parse_command(text) is None
+    return bool(_command_shaped(words(text))) and parse_command(text) is None
 
 
 def only_wake_words(text: str) -> bool:

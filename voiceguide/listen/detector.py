@@ -162,7 +162,7 @@ class Detector:
             spoken = self.position - self._start - self._silent
         if spoken > self.max_length:
             self._overlong = True  # too long for a command: keep counting, hand nothing on
-            self._speech, self._mark = self._speech[-self._pad_frames :], None
+            self._speech = self._speech[-self._pad_frames :]  # no mark is left here: one restarts the speech above
         if self._silent < self.min_silence:
             return None
         end = self.position - self._silent
