@@ -20,7 +20,7 @@ from voiceguide.cli import app
 from voiceguide.errors import RenderError
 from voiceguide.export import ExportRequest, export
 
-from .support.audio import SR, decode, ebur128
+from .support.audio import SR, decode, ebur128, joined
 from .support.sessions import BREATH, STRETCH
 
 runner = CliRunner()
@@ -151,6 +151,34 @@ def test_loudness_and_true_peak_of_the_mp3(exported: Path) -> None:
         integrated, peak = ebur128(exported / track)
         assert abs(integrated - levels.TARGET_LUFS) <= 1.0, (track, integrated)
         assert peak <= levels.TRUE_PEAK_LIMIT, (track, peak)
+
+
+def test_the_summary_gives_the_loudness_of_the_speech_and_of_the_whole(
+    scripts: dict[str, Path], tmp_path: Path, speech_cache: Path
+) -> None:
+    """With the music raised, each track's two loudnesses, as ffmpeg measures the MP3: over the
+    sentences its captions time, and over the whole."""
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(speech_cache)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["export", str(scripts["stretch"]), "-o", str(out), "--music-level", "6"], env={"VOICEGUIDE_PLAIN": "1"}
+    )
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("file: "))
+    said = dict(field.split(": ", 1) for field in line.split("; "))
+    assert said["file"] == str(out / "shoulder-rolls.mp3") and said["chapters"] == "3", line
+    vtt = (out / "shoulder-rolls.vtt").read_text(encoding="utf-8")
+    sentences = [
+        (int(a) * 3600 + int(b) * 60 + float(c), int(d) * 3600 + int(e) * 60 + float(f))
+        for a, b, c, d, e, f in re.findall(r"^(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})$", vtt, re.M)
+    ]
+    assert len(sentences) >= 3
+    speech, _ = ebur128(joined(decode(out / "shoulder-rolls.mp3"), sentences))
+    whole, _ = ebur128(out / "shoulder-rolls.mp3")
+    assert said["speech loudness"] == f"{float(said['speech loudness'].split()[0]):.1f} LUFS"
+    assert abs(float(said["speech loudness"].split()[0]) - speech) <= 0.5, (line, speech)
+    assert abs(float(said["whole loudness"].split()[0]) - whole) <= 0.3, (line, whole)
+    assert abs(speech - levels.TARGET_LUFS) <= 1.0, speech
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

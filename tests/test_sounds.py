@@ -122,3 +122,23 @@ def test_the_bells_partials_are_exact_decaying_sines() -> None:
     for freq, decay in ((432.0, 3.2), (1758.24, 0.8), (216.0, 4.0)):
         exact = np.exp(-t / decay) * np.sin(2 * np.pi * freq * t)
         np.testing.assert_allclose(cues._decaying_sine(freq, decay, n), exact, atol=1e-9)
+
+
+def test_meter_measures_only_the_blocks_inside_the_spans_it_is_given() -> None:
+    """The loudness of the speech in a mix: only gating blocks wholly inside a span count. The
+    spans are quiet noise and the rest is 20 dB louder, so one block over an edge would show."""
+    import pyloudnorm
+
+    rng = np.random.default_rng(5)
+    signal = rng.standard_normal((SR * 30, 2)) * 0.2
+    spans = [(int(2.05 * SR), int(6.03 * SR)), (15 * SR, 19 * SR), (25 * SR, int(25.39 * SR))]
+    for start, end in spans:
+        signal[start:end] *= 0.1
+    meter = Meter(SR, 2)
+    for start in range(0, len(signal), 12345):
+        meter.add(signal[start : start + 12345])
+    quiet = pyloudnorm.Meter(SR).integrated_loudness(signal[spans[1][0] : spans[1][1]])
+    assert abs(meter.integrated(spans) - quiet) < 0.1, (meter.integrated(spans), quiet)
+    assert abs(meter.integrated() - pyloudnorm.Meter(SR).integrated_loudness(signal)) < 0.01
+    assert meter.integrated() > quiet + 15
+    assert meter.integrated(spans[2:]) == -200.0, "a span shorter than a block holds no block"

@@ -128,7 +128,8 @@ class TrackResult:
     title: str
     seconds: float
     chapters: int
-    loudness: float
+    loudness: float  # LUFS where the voice speaks (the mix's anchor; see levels.TARGET_LUFS)
+    whole: float  # LUFS of the whole track
     files: tuple[Path, ...]
 
 
@@ -268,7 +269,8 @@ def export_track(job: TrackJob, progress: Progress | None = None) -> TrackResult
         written.append(job.audio_in(fmt))
     if job.split:
         written += _split(job, prepared, session, track_tags)
-    return TrackResult(audio, timeline.title, timeline.duration, len(chapters), meter.result(), tuple(written))
+    whole, speech = meter.result([(e.start, e.end) for e in timeline.speech()])
+    return TrackResult(audio, timeline.title, timeline.duration, len(chapters), speech, whole, tuple(written))
 
 
 def _split(job: TrackJob, prepared: Prepared, session: Session, track: tags.TrackTags) -> list[Path]:
@@ -331,5 +333,12 @@ def _sweep(jobs: list[TrackJob]) -> None:
         atomic.sweep(folder)
 
 
-def summary_rows(result: ExportResult) -> list[tuple[str, str, str, str]]:
-    return [(str(r.path), format_clock(r.seconds), str(r.chapters), f"{r.loudness:.1f} LUFS") for r in result.tracks]
+SUMMARY_COLUMNS = ("file", "length", "chapters", "speech loudness", "whole loudness")
+
+
+def summary_rows(result: ExportResult) -> list[tuple[str, ...]]:
+    """A row for each track, under SUMMARY_COLUMNS."""
+    return [
+        (str(r.path), format_clock(r.seconds), str(r.chapters), f"{r.loudness:.1f} LUFS", f"{r.whole:.1f} LUFS")
+        for r in result.tracks
+    ]

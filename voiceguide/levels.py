@@ -12,6 +12,12 @@ the mixer's local guard turns it down (mixer.guard).
 
 from __future__ import annotations
 
+# The loudness of a session is measured where the voice speaks: the mix's integrated loudness
+# over its spoken sentences (loudness.Meter.integrated with the speech's spans), the anchor by
+# which AES TD1008 measures speech mixed with music. At the usual levels the whole mix measures
+# the same; with the music raised, the music between instructions counts in the whole mix's
+# meter and lowers it (BENCHMARKS.md row 23), while what the listener sets the volume by, the
+# voice, stays here.
 TARGET_LUFS = -16.0
 TRUE_PEAK_LIMIT = -1.0  # dBTP, measured on the encoded file
 
@@ -33,7 +39,7 @@ BREATH_PEAK = -28.0  # dBFS, the breathing swells
 MARK_PEAK = -26.0  # dBFS, the player's pause and resume sounds
 
 # What a listener may change: the music and the cues, in dB relative to the levels above. The
-# voice never moves (the mix stays at TARGET_LUFS, which the voice sets).
+# voice never moves (the mix where it speaks stays at TARGET_LUFS, which the voice sets).
 LEVEL_RANGE = (-30.0, 6.0)
 LEVEL_STEP = 3.0  # dB per key press or spoken command in the player
 MIN_SMR = 17.0  # dB: the music stays at least this far under the voice inside speech, at any level

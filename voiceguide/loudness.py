@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import queue
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,11 +88,17 @@ class Meter:
             self.quarters.extend(squares.sum(axis=0).tolist())
         self.pending = joined[:, whole * self.step :]
 
-    def integrated(self) -> float:
+    def integrated(self, spans: Sequence[tuple[int, int]] | None = None) -> float:
+        """Integrated loudness (LUFS) of everything fed; with ``spans`` (sample ranges, in
+        order), of the gating blocks that lie wholly inside them, under the same two gates.
+        Given the spans of the speech, that is the loudness of the mix where it speaks: the
+        anchor by which AES TD1008 measures speech mixed with music."""
         q = np.asarray(self.quarters)
         if len(q) < 4:
             return -200.0
         blocks = (q[:-3] + q[1:-2] + q[2:-1] + q[3:]) / 4.0
+        if spans is not None:
+            blocks = blocks[self._inside(spans, len(blocks))]
         loud = -0.691 + 10 * np.log10(np.maximum(blocks, 1e-20))
         above = blocks[loud > _ABSOLUTE_GATE]
         if not above.size:
@@ -100,6 +107,17 @@ class Meter:
         gated = blocks[(loud > _ABSOLUTE_GATE) & (loud > relative)]
         return power_db(float(gated.mean())) if gated.size else -200.0
 
+    def _inside(self, spans: Sequence[tuple[int, int]], count: int) -> np.ndarray:
+        """Which of ``count`` gating blocks (block k is quarters k to k+3) lie wholly inside
+        one of ``spans``."""
+        inside = np.zeros(count, bool)
+        for start, end in spans:
+            first = -(-start // self.step)  # the first quarter that starts inside
+            last = end // self.step - 4  # the last block start whose four quarters end inside
+            if last >= first:
+                inside[max(first, 0) : min(last + 1, count)] = True
+        return inside
+
 
 class BackgroundMeter:
     """The loudness meter on its own thread: the mix goes to the encoder without waiting for
@@ -107,7 +125,7 @@ class BackgroundMeter:
 
     def __init__(self, sample_rate: int, channels: int) -> None:
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
-        self._value = -200.0
+        self._meter: Meter | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(
             target=self._run, args=(sample_rate, channels), name="voiceguide-meter", daemon=True
@@ -119,19 +137,21 @@ class BackgroundMeter:
             meter = Meter(sample_rate, channels)
             while (block := self._queue.get()) is not None:
                 meter.add(block)
-            self._value = meter.integrated()
+            self._meter = meter
         except BaseException as exc:  # handed to the caller by result()
             self._failure = exc
 
     def add(self, block: np.ndarray) -> None:
         self._queue.put(block)
 
-    def result(self) -> float:
+    def result(self, spans: Sequence[tuple[int, int]] = ()) -> tuple[float, float]:
+        """(the loudness of everything fed, that of the gating blocks inside ``spans``)."""
         self._queue.put(None)
         self._thread.join()
         if self._failure is not None:
             raise self._failure
-        return self._value
+        assert self._meter is not None
+        return self._meter.integrated(), self._meter.integrated(spans)
 
 
 @functools.cache

@@ -54,18 +54,28 @@ def rms_db(x: np.ndarray) -> float:
     return float(10 * np.log10(max(float(np.mean(x * x)) if x.size else 0.0, 1e-20)))
 
 
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures the file."""
+def ebur128(source: Path | np.ndarray) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures a file, or
+    stereo samples at 44.1 kHz."""
+    given = isinstance(source, np.ndarray)
     log = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        ["ffmpeg", "-hide_banner", "-nostats"]
+        + (["-f", "f32le", "-ar", str(SR), "-ac", "2", "-i", "-"] if given else ["-i", str(source)])
+        + ["-af", "ebur128=peak=true", "-f", "null", "-"],
+        input=np.ascontiguousarray(source, dtype="<f4").tobytes() if given else None,
         capture_output=True,
-        text=True,
         check=True,
-    ).stderr
+    ).stderr.decode()
     summary = log[log.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.inf]+) dBFS", summary).group(1))
     return integrated, peak
+
+
+def joined(x: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    """The parts of ``x`` inside ``spans`` (start and end in seconds), end to end: given the
+    sentences, what ffmpeg's meter measures as the loudness of the speech in a mix."""
+    return np.concatenate([x[round(start * SR) : round(end * SR)] for start, end in spans])
 
 
 def peak_rss_mb(command: list[str], env: dict[str, str] | None = None) -> float:

@@ -133,7 +133,7 @@ def export(
     from voiceguide.cli.compose import composed, wanted
     from voiceguide.cli.notes import confirm_avoided, load_target
     from voiceguide.errors import UsageError
-    from voiceguide.export import ExportRequest, export, summary_rows
+    from voiceguide.export import SUMMARY_COLUMNS, ExportRequest, export, summary_rows
     from voiceguide.practice.sessions import plan_sessions
 
     names = list(targets or [])
@@ -171,7 +171,7 @@ def export(
 
     from voiceguide.cli import say
 
-    columns = ("file", "length", "chapters", "loudness")
+    columns = SUMMARY_COLUMNS
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in columns:
         table.add_column(column, justify="left" if column == "file" else "right")
