@@ -27,7 +27,7 @@ from voiceguide.samples import SAMPLE_RATE
 
 SESSION = "childs-pose"
 LEVELS = (-30.0, -12.0, 0.0, 3.0, 6.0)
-HOLDS = "cold-pack"  # 20 minutes, almost all of it a hold under the music
+HOLDS = "cold-pack"  # about 8 minutes, three quarters of it holds under the music
 HOLDS_LEVELS = (0.0, 6.0)
 
 
