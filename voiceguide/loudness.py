@@ -89,8 +89,8 @@ class Meter:
         self.pending = joined[:, whole * self.step :]
 
     def integrated(self, spans: Sequence[tuple[int, int]] | None = None) -> float:
-        """Integrated loudness (LUFS) of everything fed; with ``spans`` (sample ranges, in
-        order), of the gating blocks that lie wholly inside them, under the same two gates.
+        """Integrated loudness (LUFS) of everything fed; with ``spans`` (sample ranges),
+        of the gating blocks that lie wholly inside them, under the same two gates.
         Given the spans of the speech, that is the loudness of the mix where it speaks: the
         anchor by which AES TD1008 measures speech mixed with music."""
         q = np.asarray(self.quarters)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, SYLT, TALB, TCON, TIT2, TLEN, TPE1, TRCK, CTOCFlags, Encoding
+from mutagen.id3._tags import save_frame
 
 from voiceguide.errors import RenderError
 from voiceguide.timeline import Timeline
@@ -48,9 +49,21 @@ class TrackTags:
     cover: bytes = b""
 
 
+class _InOrder(ID3):
+    """An ID3 tag that stores its frames in the order they were added. mutagen's own order is by
+    kind, then by size, which put the chapters out of time order (shortest title first); players
+    that list the CHAP frames as they come rather than by the CTOC (ffmpeg's reader, and with it
+    mpv and VLC) showed them so. The tests check the order ffprobe reads."""
+
+    def _write(self, config: object) -> bytearray:
+        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+
+
 def write(path: Path, tags: TrackTags) -> None:
-    """Replace the ID3 tag of ``path`` (an MP3 being written) with ``tags``."""
-    id3 = ID3()
+    """Replace the ID3 tag of ``path`` (an MP3 being written) with ``tags``: the text frames
+    first, then the lyrics and the chapters in time order, the cover last (players read the
+    start of a file first)."""
+    id3 = _InOrder()
     utf16 = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 keeps every title intact
     id3.add(TIT2(encoding=utf16, text=[tags.title]))
     id3.add(TPE1(encoding=utf16, text=[ARTIST]))
@@ -60,8 +73,6 @@ def write(path: Path, tags: TrackTags) -> None:
     id3.add(TLEN(encoding=Encoding.LATIN1, text=[str(tags.length_ms)]))
     if tags.comment:
         id3.add(COMM(encoding=utf16, lang="eng", desc="", text=[tags.comment]))
-    if tags.cover:
-        id3.add(APIC(encoding=Encoding.LATIN1, mime="image/png", type=3, desc="Cover", data=tags.cover))
     if tags.lyrics:
         id3.add(SYLT(encoding=utf16, lang="eng", format=2, type=1, desc="", text=list(tags.lyrics)))
     ids = [f"chp{i}" for i in range(len(tags.chapters))]
@@ -85,6 +96,8 @@ def write(path: Path, tags: TrackTags) -> None:
                 sub_frames=[TIT2(encoding=utf16, text=[tags.title])],
             )
         )
+    if tags.cover:
+        id3.add(APIC(encoding=Encoding.LATIN1, mime="image/png", type=3, desc="Cover", data=tags.cover))
     try:
         id3.save(str(path), v2_version=3, padding=lambda info: 1024)
     except MutagenError as exc:  # mutagen wraps the OSError (a full disk, say): hand that on
