@@ -139,7 +139,7 @@ def caught(voice: str, count: int, script: Path, cancelled: bool = False) -> dic
     output.close()
     time.sleep(AFTER)
     wall, spent = time.monotonic() - started[0], cpu() - cpu0
-    listener.stop()
+    listener.stop(timeout=60)  # a busy machine may still be decoding the last segment
     if canceller is not None:
         canceller.close()
 
@@ -256,3 +256,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "caught":
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         print(json.dumps(caught(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5:] == ["cancelled"])))
+        # As voiceguide's own entry point does: end here, without Python's teardown. Once, on a
+        # busy machine, this process aborted at its end ("terminate called without an active
+        # exception", as ctranslate2's threads do when torn down while they run).
+        sys.stdout.flush()
+        os._exit(0)

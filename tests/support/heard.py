@@ -390,11 +390,16 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
     end = int(loud[-1]) + 1
     first = int(loud[0]) + int(FADE * SR)
     begin = max(first, end - int(before * SR))
-    # Back to where the session was heard whole, before the duck went down.
+    # Back to where the session was heard whole, before the duck went down: a tenth of a second
+    # that is the session's own samples. Where it is, is where the session is placed: over the
+    # whole stretch, mostly a duck over music alone, a correlation's peak can land on a
+    # look-alike a tenth of a second away.
+    whole: int | None = None
     while begin > first:
-        at = peak(render, recording[begin : begin + SR // 10])
-        piece = render[at : at + SR // 10]
-        if abs(float(np.dot(recording[begin : begin + SR // 10], piece)) / float(np.dot(piece, piece)) - 1) < 0.01:
+        found = peak(render, recording[begin : begin + SR // 10])
+        piece = render[found : found + SR // 10]
+        if np.any(piece) and np.max(np.abs(recording[begin : begin + SR // 10] - piece)) <= 3 * EXACT:
+            whole = found
             break
         begin = max(first, begin - SR)
     heard = recording[begin:end]
@@ -406,7 +411,7 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
         for a, b in gaps:
             keep[a:b] = False
         heard = heard[keep]
-    at = peak(render, heard)
+    at = whole if whole is not None else peak(render, heard)
     offset = begin - at
     wanted = render[at : at + len(heard)]
     step = 1.0 / int(ramp * SR)
