@@ -391,9 +391,9 @@ def ducked_cut(recording: np.ndarray, render: np.ndarray, low: float, ramp: floa
     first = int(loud[0]) + int(FADE * SR)
     begin = max(first, end - int(before * SR))
     # Back to where the session was heard whole, before the duck went down: a tenth of a second
-    # that is the session's own samples. Where it is, is where the session is placed: over the
-    # whole stretch, mostly a duck over music alone, a correlation's peak can land on a
-    # look-alike a tenth of a second away.
+    # that is the session's own samples, which then places the whole stretch. (Correlated over
+    # the whole stretch, mostly a duck over music alone, the peak once landed on a look-alike a
+    # tenth of a second away.)
     whole: int | None = None
     while begin > first:
         found = peak(render, recording[begin : begin + SR // 10])
