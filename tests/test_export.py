@@ -141,12 +141,19 @@ def test_captions_match_the_cue_sheet(exported: Path, scripts: dict[str, Path], 
     assert "[ti:Two calm breaths]" in lrc
     vtt = (exported / "calm-breaths.vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT")
-    cues = re.findall(r"^(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})\n(.+)$", vtt, re.M)
-    assert [c[6] for c in cues] == [e["text"] for e in speech]
-    for cue, event in zip(cues, speech, strict=True):
-        start = int(cue[0]) * 3600 + int(cue[1]) * 60 + float(cue[2])
-        end = int(cue[3]) * 3600 + int(cue[4]) * 60 + float(cue[5])
+    cues = vtt_cues(vtt)
+    assert [text for _, _, text in cues] == [e["text"] for e in speech]
+    for (start, end, _), event in zip(cues, speech, strict=True):
         assert abs(start - event["start"]) <= 0.001 and abs(end - event["end"]) <= 0.001
+
+
+def vtt_cues(vtt: str) -> list[tuple[float, float, str]]:
+    """(start, end in seconds, text) of each cue of a WebVTT file."""
+    found = re.findall(r"^(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})\n(.+)$", vtt, re.M)
+    return [
+        (int(a) * 3600 + int(b) * 60 + float(c), int(d) * 3600 + int(e) * 60 + float(f), text)
+        for a, b, c, d, e, f, text in found
+    ]
 
 
 def test_loudness_and_true_peak_of_the_mp3(exported: Path) -> None:
@@ -170,11 +177,7 @@ def test_the_summary_gives_the_loudness_of_the_speech_and_of_the_whole(
     line = next(line for line in result.output.splitlines() if line.startswith("file: "))
     said = dict(field.split(": ", 1) for field in line.split("; "))
     assert said["file"] == str(out / "shoulder-rolls.mp3") and said["chapters"] == "3", line
-    vtt = (out / "shoulder-rolls.vtt").read_text(encoding="utf-8")
-    sentences = [
-        (int(a) * 3600 + int(b) * 60 + float(c), int(d) * 3600 + int(e) * 60 + float(f))
-        for a, b, c, d, e, f in re.findall(r"^(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})$", vtt, re.M)
-    ]
+    sentences = [(start, end) for start, end, _ in vtt_cues((out / "shoulder-rolls.vtt").read_text(encoding="utf-8"))]
     assert len(sentences) >= 3
     speech, _ = ebur128(joined(decode(out / "shoulder-rolls.mp3"), sentences))
     whole, _ = ebur128(out / "shoulder-rolls.mp3")
