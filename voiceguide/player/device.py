@@ -6,8 +6,9 @@ clock). ``heard`` reads the stream's clock now and counts back from the newest b
 position follows the device, not a guess.
 
 The callback thread asks for round-robin scheduling where the system allows it (see
-``raise_priority``); where it is refused, the 0.1 s buffer still rides out ordinary load
-(measured with both cores busy, unprivileged, the speech still being made: no dropout).
+``raise_priority``); where it is refused, the 0.2 s buffer still rides out ordinary load. (A
+0.1 s buffer, tried for a quicker pause, let the sound server run dry for 12 to 19 ms now and
+then while the test suite ran, where neither PortAudio nor the device's clock could tell.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from voiceguide.player.output import NO_DEVICE, Fill
 from voiceguide.player.system import quiet_stderr, raise_priority, silence_alsa
 
 DRY_SLACK = 0.01  # seconds the device's clock may run past its last frame before it counts as dry
-LATENCY = 0.1  # seconds of buffer the stream asks for: a pause is silent within 0.2 s, yet a busy machine keeps up
+LATENCY = 0.2  # seconds of buffer the stream asks for: short enough to answer keys, long enough for a busy machine
 
 
 class SounddeviceOutput:
