@@ -46,10 +46,24 @@ MIN_SILENCE = 0.4  # the detector's silence before a segment ends (``Detector`` 
 class Room:
     """A listener's source: the session played through ``playback`` (which may duck it) into a
     room, heard by a microphone with ``talker`` speaking beside it. ``muted`` is the session's
-    voice at the device, for the deaf-while-speaking fallback."""
+    voice at the device, for the deaf-while-speaking fallback.
 
-    def __init__(self, speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]], playback: object):
+    What a busy sound server does, where a test asks for it: from each of ``moves``' samples on,
+    the echo comes that many samples later (or earlier) than before, and no timestamp shows it;
+    from each of ``stamps``' samples on, the microphone's timestamps are that many seconds off,
+    and the echo does not move."""
+
+    def __init__(
+        self,
+        speaker: np.ndarray,
+        talker: np.ndarray,
+        speech: list[tuple[int, int]],
+        playback: object,
+        moves: tuple[tuple[int, int], ...] = (),
+        stamps: tuple[tuple[int, float], ...] = (),
+    ):
         self.speaker, self.talker, self.playback = speaker, talker, playback
+        self.moves, self.stamps = moves, stamps
         self.scene = Rendered(speaker, speech)
         self.name = "room"
         self.captured_at = 0.0
@@ -69,14 +83,17 @@ class Room:
         n = len(self.speaker)
         echo = np.zeros(n + delay + len(ir) + BLOCK, np.float32)
         speaking = self.scene.speaking(lambda: self.position)
+        echo = np.pad(echo, (0, max([0, *(m for _, m in self.moves)])))
         for start in range(0, n - BLOCK + 1, BLOCK):
             began = time.process_time()
             out = self.speaker[start : start + BLOCK].copy()
             self.playback(out, start / RATE)
             wet = signal.oaconvolve(out, ir)
-            echo[start + delay : start + delay + len(wet)] += wet
+            at = start + delay + sum(m for s, m in self.moves if start >= s)
+            echo[at : at + len(wet)] += wet
             mic = echo[start : start + BLOCK] + self.talker[start : start + BLOCK]
-            self.position, self.captured_at = start, start / RATE
+            self.position = start
+            self.captured_at = start / RATE + sum(off for s, off in self.stamps if start >= s)
             self.work += time.process_time() - began
             yield mic, speaking()
 
@@ -102,8 +119,11 @@ def scenes(rendered: Rendered, clips: list[np.ndarray], where: str) -> Scene:
     return scene(rendered, clips, places, LEAD, BEFORE, AFTER)
 
 
-def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]], recogniser: object) -> dict:
-    """Run the whole hands-free path over a room; what was heard, ducks, and the CPU it took."""
+def listen(
+    speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]], recogniser: object, **server: tuple
+) -> dict:
+    """Run the whole hands-free path over a room (``server``: its ``moves`` and ``stamps``); what
+    was heard, ducks, and the CPU it took."""
     from voiceguide.listen import Heard, Listener
     from voiceguide.listen.cancelled import hear_through
 
@@ -124,7 +144,7 @@ def listen(speaker: np.ndarray, talker: np.ndarray, speech: list[tuple[int, int]
         heard.append((h, spent_on[0]))
         spent_on[0] = 0.0
 
-    room_ = Room(speaker, talker, speech, None)
+    room_ = Room(speaker, talker, speech, None, **server)
     source, playback = hear_through(room_, RATE)
     room_.playback = playback
     listener = Listener(Timed(), lambda c: None, lambda: False, source=source, on_heard=on_heard, ducking=playback)

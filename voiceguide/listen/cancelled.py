@@ -13,7 +13,11 @@ microphone passes untouched and the filter keeps what it learnt of the room.
 
 Until the delay is confirmed and the canceller takes ``CONVERGED_DB`` of the echo away, the block
 is marked muted whenever the session's voice speaks, so the listener is deaf then, as without a
-canceller. After that, only a jump of the delay makes it start over.
+canceller. After that, whatever may have put the far end out of step with the echo makes it
+prove itself again: the timestamps moving it (a stall, or timestamps that jumped by themselves: a
+busy sound server's did, by 30 ms, while the echo stayed put), a check moving it, or the filter
+starting over (the echo moved, and no timestamp showed it). Until then, what it lets through of
+the session's voice would be taken for someone speaking over it.
 """
 
 from __future__ import annotations
@@ -115,8 +119,16 @@ class Cancelled:
         if wanted is None:
             return None
         if self._far is None or abs(wanted - self._far) > STEADY * RATE:
+            if self._far is not None:
+                self._unproven()  # a stall, or timestamps that jumped: it must show it still cancels
             self._far = wanted
         return self._far
+
+    def _unproven(self) -> None:
+        """Deaf through the session's voice again until the canceller shows, over ``_settle``
+        frames, that it takes ``CONVERGED_DB`` of the echo away."""
+        self.converged = False
+        self._since.clear()
 
     def _cancel(self, block: np.ndarray, far_index: int | None) -> np.ndarray:
         if far_index is None:
@@ -148,8 +160,7 @@ class Cancelled:
     def _update(self) -> None:
         if self.canceller.resets != self._resets:  # it started over: deaf through the voice till it learns again
             self._resets = self.canceller.resets
-            self.converged = False
-            self._since.clear()
+            self._unproven()
         mic = sum(m for m, _ in self._recent)
         self.taken = float(10 * np.log10((mic + 1e-12) / (sum(o for _, o in self._recent) + 1e-12)))
         if self.converged or len(self._since) < self._settle:
@@ -197,8 +208,7 @@ class Cancelled:
             self._far -= int(round((late - LEAD) * RATE))
         if self.delay is not None:
             self.canceller.reset()
-        self.converged = False
-        self._since.clear()
+        self._unproven()
         self.delay, self._candidate = found, None
 
 
