@@ -231,6 +231,47 @@ def test_the_listener_tells_the_detector_where_the_sessions_voice_ended(
     assert obeyed == ["next"]
 
 
+class Behind(ArrayFeed):
+    """An array heard by a listener that is ``behind`` seconds behind the microphone (as while
+    it caught up after loading its model)."""
+
+    def __init__(self, samples: np.ndarray, behind: float) -> None:
+        super().__init__(samples)
+        self.behind = behind
+
+
+class Ducks:
+    """What the listener asked of the session's ducking."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def duck(self) -> None:
+        self.calls.append("duck")
+
+    def restore(self) -> None:
+        self.calls.append("restore")
+
+
+@pytest.mark.parametrize("behind", [0.0, 2.0])
+def test_speech_heard_late_is_obeyed_but_never_ducks_the_session(
+    behind: float, recogniser: WhisperRecogniser, speech_cache: Path
+) -> None:
+    """A command heard as it is said ducks the session under it and is obeyed; one heard two
+    seconds after it was said (the listener catching up) is obeyed without a duck, which would
+    lower the session for nobody."""
+    (command,) = spoken("system", ["Voice guide, pause."], speech_cache)
+    quiet = np.zeros(RATE, np.float32)
+    obeyed: list[str] = []
+    ducks = Ducks()
+    source = Behind(np.concatenate([quiet, command, quiet]), behind)
+    listener = Listener(recogniser, obeyed.append, lambda: False, source=source, ducking=ducks)
+    listener.start()
+    assert listener.join(300) and listener.failure is None
+    assert obeyed == ["pause"]
+    assert ducks.calls == (["duck", "restore"] if behind == 0.0 else []), ducks.calls
+
+
 def run_feed(recogniser: WhisperRecogniser, samples: np.ndarray, rendered: Rendered | None = None) -> list[Heard]:
     """Everything the listener heard in ``samples``; muted while ``rendered``'s voice speaks."""
     heard: list[Heard] = []

@@ -90,6 +90,11 @@ class Cancelled:
         self._recent: deque[tuple[float, float]] = deque(maxlen=int(RECENT * RATE / FRAME))  # (mic, out)
         self._loud: deque[float] = deque(maxlen=int(QUIET_FOR * RATE / FRAME))  # far end's recent frames
 
+    @property
+    def behind(self) -> float:
+        """Seconds of the microphone still waiting to be heard (``Microphone.behind``)."""
+        return float(getattr(self.source, "behind", 0.0))
+
     def open(self, muted: Callable[[], bool]) -> None:
         self.source.open(muted)
 

@@ -29,6 +29,7 @@ JOIN = 1.0  # seconds: wake words heard alone join the speech that follows this 
 TAIL = 0.6  # seconds the microphone stays ignored after the session's voice stops: room echo and latency
 ONSET = 0.3  # seconds the speech probability must hold before the session is ducked
 TALKER_DB = 6.0  # at most this much taken away by the echo canceller: what is heard is not the echo
+STALE = 0.5  # seconds: speech heard this long after it was captured is no longer being said over the session
 
 
 class Ducking(Protocol):
@@ -63,6 +64,8 @@ class Listener:
     ``ducking`` (the echo canceller's ``Playback``) lowers the session once the detector's speech
     probability has held for ``ONSET`` seconds on a sound the canceller took little of (a talker, not
     the echo), and restores it once that speech has been heard (after its command, if it was one).
+    Speech the listener hears more than ``STALE`` seconds after it was captured (the source's
+    ``behind``: it is catching up) is heard and obeyed, but never ducks: it is over by now.
     """
 
     def __init__(
@@ -167,7 +170,8 @@ class Listener:
         # The echo canceller takes much of the session's echo away, and nothing of a talker: speech
         # it took little of is someone speaking (the session's own words, left over, are not).
         taken = float(getattr(self.source, "taken", 0.0))
-        if detector.held >= ONSET * RATE and taken <= TALKER_DB:
+        behind = float(getattr(self.source, "behind", 0.0))  # the listener catching up (its model was loading)
+        if detector.held >= ONSET * RATE and taken <= TALKER_DB and behind <= STALE:
             self.ducking.duck()
             self.ducked = True
 

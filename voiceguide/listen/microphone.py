@@ -97,6 +97,12 @@ class Microphone:
                 f"no microphone to listen with ({detail}); connect one or check the sound settings"
             ) from None
 
+    @property
+    def behind(self) -> float:
+        """Seconds of captured sound still waiting to be handed over (the listener fell behind:
+        it was loading its model, or a busy machine kept it from its work)."""
+        return self._queue.qsize() * BLOCK / RATE
+
     def blocks(self) -> Iterator[Block]:
         while not self._closed.is_set():
             try:
