@@ -81,9 +81,9 @@ class Room:
         ir = room()
         delay = int(ROUND_TRIP * RATE) - int(0.005 * RATE)  # the room's response starts 5 ms in
         n = len(self.speaker)
-        echo = np.zeros(n + delay + len(ir) + BLOCK, np.float32)
+        later = max([0, *(m for _, m in self.moves)])
+        echo = np.zeros(n + delay + later + len(ir) + BLOCK, np.float32)
         speaking = self.scene.speaking(lambda: self.position)
-        echo = np.pad(echo, (0, max([0, *(m for _, m in self.moves)])))
         for start in range(0, n - BLOCK + 1, BLOCK):
             began = time.process_time()
             out = self.speaker[start : start + BLOCK].copy()

@@ -17,22 +17,13 @@ from voiceguide.listen.canceller import missing
 from voiceguide.listen.playback import DUCK_DB, RAMP
 
 from .support.heard import EXACT, complaints, ducked_cut, heard_until, locate, peak
-from .support.listening import spoken
+from .support.listening import spoken, talk
 from .support.pulse import SR, Microphone, Pulse, load_recording
 from .support.sessions import rendered
 
 pytestmark = pytest.mark.playback
 
-SENTENCES = [
-    "Let your shoulders sink a little lower with each slow breath, and feel the floor hold you.",
-    "Now let your jaw go soft, and your tongue rest easy behind your lower teeth.",
-    "Notice where your hands are resting, and let them grow a little heavier there.",
-    "Breathe in through your nose, slowly, and let the breath out through your mouth.",
-    "Let your forehead smooth out, and feel the space between your eyebrows widen.",
-    "Roll your shoulders back once, gently, and let them settle where they want to be.",
-    "Let your whole back rest, from the neck down to the hips, and stay with it a moment.",
-]
-TALK = "title: Talk\nsteps:\n" + "".join(f"  - say: {s}\n  - hold: 6s\n" for s in SENTENCES)
+TALK = talk("6s")
 SETTLE = 2  # sentences the canceller hears before the first command (it learns the room from them)
 INTO = {"over": 0.5, "after": 0.1, "hold": 2.5}  # seconds into the sentence / after its end / after its end
 

@@ -15,20 +15,11 @@ from voiceguide.listen.canceller import missing
 from voiceguide.listen.detector import RATE
 from voiceguide.listen.recogniser import WhisperRecogniser
 
-from .support.listening import render, spoken
+from .support.listening import TALK_SENTENCES, render, spoken, talk
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason="libspeexdsp is not installed")
 
-SENTENCES = [
-    "Let your shoulders sink a little lower with each slow breath, and feel the floor hold you.",
-    "Now let your jaw go soft, and your tongue rest easy behind your lower teeth.",
-    "Notice where your hands are resting, and let them grow a little heavier there.",
-    "Breathe in through your nose, slowly, and let the breath out through your mouth.",
-    "Let your forehead smooth out, and feel the space between your eyebrows widen.",
-    "Roll your shoulders back once, gently, and let them settle where they want to be.",
-    "Let your whole back rest, from the neck down to the hips, and stay with it a moment.",
-]
-TALK = "title: Talk\nsteps:\n" + "".join(f"  - say: {s}\n  - hold: 4s\n" for s in SENTENCES)
+TALK = talk("4s")
 STEP = 0.02  # seconds the echo moves without a timestamp showing it (over ``JUMP``, under ``STEADY``)
 STAMP = 0.1  # seconds the timestamps jump without the echo moving (over ``STEADY``)
 
@@ -52,7 +43,7 @@ def test_the_voice_out_of_step_is_never_taken_for_a_talker_and_a_command_is_hear
     script.write_text(TALK)
     rendered = render(script, "natural", speech_cache)
     sentences = [(s, e) for s, e in rendered.speech if e - s > 3 * RATE]
-    assert len(sentences) == len(SENTENCES), rendered.speech
+    assert len(sentences) == len(TALK_SENTENCES), rendered.speech
     at = sentences[3][0] + 2 * RATE
     (command,) = spoken("system", ["Voice guide, pause."], speech_cache)
     said = sentences[6][0] + RATE // 2

@@ -31,6 +31,23 @@ NEAR_MISSES = [
 ]  # fmt: skip
 
 
+# Long sentences, each one a hold apart: the echo canceller hears enough of the voice to settle.
+TALK_SENTENCES = [
+    "Let your shoulders sink a little lower with each slow breath, and feel the floor hold you.",
+    "Now let your jaw go soft, and your tongue rest easy behind your lower teeth.",
+    "Notice where your hands are resting, and let them grow a little heavier there.",
+    "Breathe in through your nose, slowly, and let the breath out through your mouth.",
+    "Let your forehead smooth out, and feel the space between your eyebrows widen.",
+    "Roll your shoulders back once, gently, and let them settle where they want to be.",
+    "Let your whole back rest, from the neck down to the hips, and stay with it a moment.",
+]
+
+
+def talk(hold: str) -> str:
+    """A script saying ``TALK_SENTENCES``, each followed by a hold of ``hold`` ("6s")."""
+    return "title: Talk\nsteps:\n" + "".join(f"  - say: {s}\n  - hold: {hold}\n" for s in TALK_SENTENCES)
+
+
 def to16k(x: np.ndarray, rate: int = SR) -> np.ndarray:
     """Mono float32 at 16 kHz."""
     mono = x.mean(axis=1) if x.ndim == 2 else x
